@@ -1,0 +1,89 @@
+// The `verihist` command. Subcommand modules are imported lazily so that
+// `verihist --help` does not load koffi, the assembler or the model.
+
+import { Command, CommanderError } from 'commander';
+import { EXIT_OK, EXIT_USAGE, UsageError, addSharedOptions, processIO, type IO } from './options.js';
+
+type Action = (args: unknown[], opts: Record<string, unknown>, io: IO) => Promise<number>;
+
+function buildProgram(io: IO, setCode: (c: number) => void): Command {
+  const program = new Command('verihist');
+  program
+    .description('Testbed for the Linux 6.18 eBPF verifier instruction history')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      // Exactly one line for usage errors (commander may add a suggestion line).
+      outputError: (s, write) => write(`verihist: ${s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()}\n`),
+    })
+    .showSuggestionAfterError(true)
+    .helpCommand(false);
+
+  const run = (load: () => Promise<Action>) => async (...raw: unknown[]): Promise<void> => {
+    // commander passes (...positionals, opts, command).
+    const cmd = raw[raw.length - 1] as Command;
+    const args = raw.slice(0, -2);
+    const action = await load();
+    setCode(await action(args, cmd.opts(), io));
+  };
+  const sub = (name: string): Command => {
+    const c = program.command(name);
+    c.exitOverride().configureOutput(program.configureOutput());
+    return c;
+  };
+
+  addSharedOptions(
+    sub('disasm').description('print programs in the kernel log syntax (N: (xx) ...)').argument('<files...>', 'program files (.bin, .s, .json) or directories'),
+    { json: true },
+  ).action(run(async () => (await import('./cmdDisasm.js')).disasmCommand));
+
+  addSharedOptions(
+    sub('asm').description("convert a program file; the output format follows OUT's extension (.bin, .s, .json)")
+      .argument('<file>', 'input program file').requiredOption('-o, --output <out>', 'output file'),
+    { json: true },
+  ).action(run(async () => (await import('./cmdAsm.js')).asmCommand));
+
+  addSharedOptions(
+    sub('kernel').description('load programs into the live kernel and print its verdicts and statistics')
+      .argument('<files...>', 'program files (.bin, .s, .json) or directories')
+      .option('--log', 'print the verifier log of each program'),
+    { load: true, json: true },
+  ).action(run(async () => (await import('./cmdKernel.js')).kernelCommand));
+
+  addSharedOptions(
+    sub('corpus').description('read the kernel selftests corpus; with --kernel, check its annotations against the live kernel')
+      .option('--kernel', 'load every program into the live kernel and compare with its annotations')
+      .option('--dir <dir>', 'corpus directory (default: $VERIHIST_CORPUS or ../shared/corpus/kernel-selftests)')
+      .option('--skipped', 'list every skipped program with its reason'),
+    { json: true },
+  ).action(run(async () => (await import('./cmdCorpus.js')).corpusCommand));
+
+  return program;
+}
+
+export async function main(argv: string[], io: IO = processIO): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram(io, (c) => { code = c; });
+  try {
+    if (argv.length === 0) {
+      io.err('verihist: missing command (see verihist --help)\n');
+      return EXIT_USAGE;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return EXIT_OK;
+      return EXIT_USAGE; // commander already printed its one line
+    }
+    if (e instanceof UsageError || (e instanceof Error && e.name === 'IsaError')) {
+      io.err(`verihist: ${e.message.split('\n')[0]}\n`);
+      return EXIT_USAGE;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    io.err(`verihist: internal error: ${msg.split('\n')[0]}${process.env['VERIHIST_DEBUG'] ? '' : ' (set VERIHIST_DEBUG=1 for a stack trace)'}\n`);
+    if (process.env['VERIHIST_DEBUG'] && e instanceof Error && e.stack) io.err(e.stack + '\n');
+    return EXIT_USAGE;
+  }
+}

@@ -1,0 +1,69 @@
+// The instruction-history seam. The verifier records jumps, stack accesses and
+// linked registers through this interface only, and reads them back only
+// through cursors during precision backtracking. Implementations: copy
+// (reference, Linux 6.18), shared (the 6.13 patch), audited (a checking wrapper).
+import type { HistoryStats } from '../result/result.js';
+
+// INSN_F_* flags of a history entry.
+export const INSN_F_FRAMENO_MASK = 0x7;
+export const INSN_F_SPI_MASK = 0x3f;
+export const INSN_F_SPI_SHIFT = 3;
+export const INSN_F_STACK_ACCESS = 1 << 9;
+export const INSN_F_DST_REG_STACK = 1 << 10;
+export const INSN_F_SRC_REG_STACK = 1 << 11;
+
+export interface HistEntry {
+  idx: number;
+  prevIdx: number;
+  flags: number;
+  /** Packed linked registers (linked_regs_pack); 0n when none. */
+  linkedRegs: bigint;
+}
+
+/** Per-state history handle; only the owning implementation looks inside. */
+export interface HistSlot {
+  readonly kind: string;
+}
+
+/** Read-only backward view of one state's history at one moment. */
+export interface HistCursor {
+  /** Number of entries in the state's history. */
+  readonly count: number;
+  /** Entry i, 0 <= i < count (0 is the oldest). */
+  at(i: number): HistEntry;
+}
+
+/** A verifier-state identity that implementations may use for bookkeeping (audits). */
+export interface HistOwner {
+  id: number;
+  hist: HistSlot;
+}
+
+export interface InsnHistory {
+  readonly name: string;
+  /** A fresh, empty slot for a brand-new state (the initial state). */
+  newSlot(): HistSlot;
+  /** push_jmp_history when no entry was recorded yet for the current insn. */
+  push(st: HistOwner, entry: HistEntry, insnIdx: number): void;
+  /** Combine flags/linked regs into the entry pushed for the current insn (env->cur_hist_ent). */
+  combineLast(st: HistOwner, flags: number, linkedRegs: bigint): void;
+  /** copy_verifier_state: dst's history becomes src's. `why` names the copy site. */
+  copyInto(dst: HistOwner, src: HistOwner, why: CopyReason): void;
+  /** clear_jmp_history on `cur` right after a checkpoint `parent` was made from it. */
+  resetForChild(cur: HistOwner, parent: HistOwner): void;
+  /** An async callback state detached from `cur`, which continues. */
+  startAsyncCallback(cbState: HistOwner, cur: HistOwner): void;
+  /** The state's branch count dropped to zero (finalized) or it was freed. */
+  finalize(st: HistOwner): void;
+  /** A state became sealed: a checkpoint with children, or an enqueued state. */
+  seal(st: HistOwner, why: 'checkpoint' | 'enqueued'): void;
+  /** free_verifier_state: the state is gone for good. */
+  release(st: HistOwner): void;
+  /** Backward read of st's entries for backtracking. */
+  cursor(st: HistOwner, insnIdx: number): HistCursor;
+  stats(): HistoryStats;
+}
+
+export type CopyReason = 'push_stack' | 'pop_stack' | 'checkpoint' | 'backedge' | 'other';
+
+export type HistoryKind = 'copy' | 'shared' | 'audited';

@@ -1,0 +1,38 @@
+import type { Insn } from './insn.js';
+
+export type ProgType = 'socket' | 'xdp' | 'kprobe' | 'raw_tp';
+
+export const PROG_TYPES: readonly ProgType[] = ['socket', 'xdp', 'kprobe', 'raw_tp'];
+
+/** Load flags (BPF_F_* of BPF_PROG_LOAD prog_flags). */
+export const BPF_F_STRICT_ALIGNMENT = 1 << 0;
+export const BPF_F_ANY_ALIGNMENT = 1 << 1;
+export const BPF_F_TEST_RND_HI32 = 1 << 2;
+export const BPF_F_TEST_STATE_FREQ = 1 << 3;
+export const BPF_F_SLEEPABLE = 1 << 4;
+export const BPF_F_XDP_HAS_FRAGS = 1 << 5;
+
+/** A map the program references (by ld_imm64 BPF_PSEUDO_MAP_IDX / index into this list). */
+export interface MapSpec {
+  name: string;
+  type: 'array' | 'hash';
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+}
+
+export interface Program {
+  name: string;
+  insns: Insn[];
+  progType: ProgType;
+  flags: number;
+  maps: MapSpec[];
+}
+
+export const makeProgram = (insns: Insn[], opts: Partial<Omit<Program, 'insns'>> = {}): Program => ({
+  name: opts.name ?? 'prog',
+  insns,
+  progType: opts.progType ?? 'socket',
+  flags: opts.flags ?? 0,
+  maps: opts.maps ?? [],
+});

@@ -1,0 +1,116 @@
+// struct bpf_verifier_env: everything one verification run owns.
+import type { Insn } from '../isa/insn.js';
+import type { Program } from '../isa/program.js';
+import type { InsnHistory } from '../history/history.js';
+import type { InsnAux } from './insnAux.js';
+import type { SubprogTable } from './subprogs.js';
+import type { BpfRegState } from './reg.js';
+import type { BpfVerifierState } from './state.js';
+import { VLog } from './vlog.js';
+import type { StackLiveness } from './liveness.js';
+import type { BacktrackState } from './backtrack.js';
+import type { SccVisit } from './sccVisit.js';
+
+export interface VerifierOptions {
+  history: InsnHistory;
+  /** Propagate precision over loop backedges at SCC exit (Linux >= 6.17). */
+  backedgePropagation: boolean;
+  logLevel: number;
+  /** Overrides program flags' BPF_F_TEST_STATE_FREQ when set. */
+  testStateFreq?: boolean;
+}
+
+export interface BpfVerifierStackElem {
+  st: BpfVerifierState;
+  insnIdx: number;
+  prevInsnIdx: number;
+  next: BpfVerifierStackElem | null;
+  logPos: number;
+}
+
+export interface BpfVerifierStateList {
+  state: BpfVerifierState;
+  missCnt: number;
+  hitCnt: number;
+  inFreeList: boolean;
+}
+
+/** Thrown for constructs the model does not handle yet. */
+export class Unsupported extends Error {
+  constructor(readonly insnIdx: number, what: string) {
+    super(`unsupported at insn ${insnIdx}: ${what}`);
+  }
+}
+
+/** Thrown when the verifier rejects the program; the message is already in the log. */
+export class VerifierError extends Error {
+  constructor(readonly errno: number, msg: string) {
+    super(msg);
+  }
+}
+
+export const EPERM = 1, ENOENT = 2, E2BIG = 7, EAGAIN = 11, ENOMEM = 12, EACCES = 13;
+export const EFAULT = 14, EINVAL = 22, ENOTSUPP = 524;
+
+export interface VerifierEnv {
+  prog: Program;
+  insns: Insn[];
+  aux: InsnAux[];
+  subprogs: SubprogTable;
+  postorder: number[];
+  opts: VerifierOptions;
+  hist: InsnHistory;
+  log: VLog;
+  testStateFreq: boolean;
+  /** Privileges of a root loader: CAP_BPF + CAP_PERFMON. */
+  bpfCapable: boolean;
+  allowPtrLeaks: boolean;
+  allowUninitStack: boolean;
+
+  curState: BpfVerifierState;
+  head: BpfVerifierStackElem | null;
+  stackSize: number;
+  /** explored_states hash buckets, index ((idx ^ callsite) >>> 0) % len. */
+  explored: BpfVerifierStateList[][];
+  freeList: BpfVerifierStateList[];
+  /** container_of(state, struct bpf_verifier_state_list, state) */
+  stateListOf: Map<BpfVerifierState, BpfVerifierStateList>;
+
+  insnIdx: number;
+  prevInsnIdx: number;
+  insnProcessed: number;
+  prevInsnProcessed: number;
+  jmpsProcessed: number;
+  prevJmpsProcessed: number;
+  totalStates: number;
+  peakStates: number;
+  maxStatesPerInsn: number;
+  exploredStatesSize: number;
+  freeListSize: number;
+  numBackedges: number;
+  idGen: number;
+  /** env->cur_hist_ent != NULL: an entry was already pushed for this insn. */
+  curHistEnt: boolean;
+
+  // log scratch state
+  scratchedRegs: number;
+  scratchedStack: bigint;
+  prevLogPos: number;
+  prevInsnPrintPos: number;
+
+  fakeReg: BpfRegState[];
+  bt: BacktrackState;
+  liveness: StackLiveness;
+  sccVisits: Map<string, SccVisit>;
+  /** Per-insn pointer type seen by loads/stores (save_aux_ptr_type). */
+  ptrTypes: number[];
+  /** Every checkpoint created, in creation order (for Result.precision). */
+  checkpoints: BpfVerifierState[];
+}
+
+export const logLevel2 = (env: VerifierEnv): boolean => (env.log.level & 2) !== 0;
+export const logLevel1 = (env: VerifierEnv): boolean => (env.log.level & 3) !== 0;
+
+export function verbose(env: VerifierEnv, s: string): void {
+  if (env.log.level & 3) env.log.write(s);
+}

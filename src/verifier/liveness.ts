@@ -1,0 +1,285 @@
+// 6.18 stack liveness (kernel/bpf/liveness.c): per call chain and insn,
+// may_read / must_write marks collected during do_check, then a backward
+// fixed point for live_before and must_write_acc, consulted when cleaning
+// explored states.
+import { type VerifierEnv, verbose, logLevel2 } from './env.js';
+import type { BpfFuncState, BpfVerifierState } from './state.js';
+import { MAX_CALL_FRAMES } from './state.js';
+import { insnSuccessors } from './scc.js';
+import { containingSubprog } from './subprogInfo.js';
+import { fmtStackMask } from './backtrack.js';
+
+const U64_ALL = (1n << 64n) - 1n;
+
+interface Callchain {
+  callsites: number[];
+  spStarts: number[];
+  curframe: number;
+}
+
+interface PerFrameMasks {
+  mayRead: bigint;
+  mustWrite: bigint;
+  mustWriteAcc: bigint;
+  liveBefore: bigint;
+}
+
+interface FuncInstance {
+  callchain: Callchain;
+  key: string;
+  insnCnt: number;
+  updated: boolean;
+  mustWriteDropped: boolean;
+  frames: (PerFrameMasks[] | null)[];
+  mustWriteSet: boolean[];
+}
+
+export interface StackLiveness {
+  instances: Map<string, FuncInstance>;
+  curInstance: FuncInstance | null;
+  writeMasksAcc: bigint[];
+  writeInsnIdx: number;
+  query: { instances: FuncInstance[]; curframe: number; insnIdx: number };
+}
+
+export const newStackLiveness = (): StackLiveness => ({
+  instances: new Map(),
+  curInstance: null,
+  writeMasksAcc: new Array<bigint>(MAX_CALL_FRAMES).fill(0n),
+  writeInsnIdx: 0,
+  query: { instances: [], curframe: 0, insnIdx: 0 },
+});
+
+function computeCallchain(env: VerifierEnv, st: BpfVerifierState, frameno: number): Callchain {
+  const callsites = new Array<number>(MAX_CALL_FRAMES).fill(0);
+  const spStarts = new Array<number>(MAX_CALL_FRAMES).fill(0);
+  for (let i = 0; i <= frameno; i++) {
+    spStarts[i] = env.subprogs.info[(st.frame[i] as BpfFuncState).subprogno]?.start ?? 0;
+    if (i < st.curframe) callsites[i] = (st.frame[i + 1] as BpfFuncState).callsite;
+  }
+  callsites[frameno] = spStarts[frameno] as number;
+  return { callsites, spStarts, curframe: frameno };
+}
+
+const ccKey = (cc: Callchain): string => cc.callsites.slice(0, cc.curframe + 1).join(',');
+
+function lookupByCallchain(env: VerifierEnv, cc: Callchain): FuncInstance {
+  const key = ccKey(cc);
+  const live = env.liveness;
+  let inst = live.instances.get(key);
+  if (inst) return inst;
+  const sp = containingSubprog(env, cc.spStarts[cc.curframe] as number);
+  const start = env.subprogs.info[sp]?.start ?? 0;
+  const end = env.subprogs.info[sp + 1]?.start ?? env.insns.length;
+  inst = {
+    callchain: cc, key, insnCnt: end - start, updated: false, mustWriteDropped: false,
+    frames: new Array<PerFrameMasks[] | null>(MAX_CALL_FRAMES).fill(null),
+    mustWriteSet: new Array<boolean>(end - start).fill(false),
+  };
+  live.instances.set(key, inst);
+  return inst;
+}
+
+const lookupInstance = (env: VerifierEnv, st: BpfVerifierState, frameno: number): FuncInstance =>
+  lookupByCallchain(env, computeCallchain(env, st, frameno));
+
+const relIdx = (inst: FuncInstance, insnIdx: number): number => insnIdx - (inst.callchain.spStarts[inst.callchain.curframe] as number);
+
+function getFrameMasks(inst: FuncInstance, frame: number, insnIdx: number): PerFrameMasks | null {
+  const arr = inst.frames[frame];
+  if (!arr) return null;
+  return arr[relIdx(inst, insnIdx)] ?? null;
+}
+
+function allocFrameMasks(inst: FuncInstance, frame: number, insnIdx: number): PerFrameMasks {
+  let arr = inst.frames[frame];
+  if (!arr) {
+    arr = [];
+    for (let i = 0; i < inst.insnCnt; i++) arr.push({ mayRead: 0n, mustWrite: 0n, mustWriteAcc: 0n, liveBefore: 0n });
+    inst.frames[frame] = arr;
+  }
+  return arr[relIdx(inst, insnIdx)] as PerFrameMasks;
+}
+
+function ensureCurInstance(env: VerifierEnv): FuncInstance {
+  const live = env.liveness;
+  if (!live.curInstance) live.curInstance = lookupInstance(env, env.curState, env.curState.curframe);
+  return live.curInstance;
+}
+
+function markStackReadIn(inst: FuncInstance, frame: number, insnIdx: number, mask: bigint): void {
+  const m = allocFrameMasks(inst, frame, insnIdx);
+  const nw = m.mayRead | mask;
+  if (nw !== m.mayRead && (nw | m.liveBefore) !== m.liveBefore) inst.updated = true;
+  m.mayRead = nw;
+}
+
+export function bpfMarkStackRead(env: VerifierEnv, frame: number, insnIdx: number, mask: bigint): void {
+  markStackReadIn(ensureCurInstance(env), frame, insnIdx, mask);
+}
+
+function resetStackWriteMarks(env: VerifierEnv, inst: FuncInstance, insnIdx: number): void {
+  env.liveness.writeInsnIdx = insnIdx;
+  for (let i = 0; i <= inst.callchain.curframe; i++) env.liveness.writeMasksAcc[i] = 0n;
+}
+
+export function bpfResetStackWriteMarks(env: VerifierEnv, insnIdx: number): void {
+  resetStackWriteMarks(env, ensureCurInstance(env), insnIdx);
+}
+
+export function bpfMarkStackWrite(env: VerifierEnv, frame: number, mask: bigint): void {
+  env.liveness.writeMasksAcc[frame] = (env.liveness.writeMasksAcc[frame] as bigint) | mask;
+}
+
+function commitStackWriteMarks(env: VerifierEnv, inst: FuncInstance | null): void {
+  if (!inst) return;
+  const live = env.liveness;
+  const idx = relIdx(inst, live.writeInsnIdx);
+  for (let frame = 0; frame <= inst.callchain.curframe; frame++) {
+    let mask = live.writeMasksAcc[frame] as bigint;
+    if (mask === 0n && !inst.mustWriteSet[idx]) continue;
+    const m = allocFrameMasks(inst, frame, live.writeInsnIdx);
+    const old = m.mustWrite;
+    if (inst.mustWriteSet[idx]) mask &= old;
+    if (old !== mask) {
+      m.mustWrite = mask;
+      inst.updated = true;
+    }
+    if (old & ~mask) inst.mustWriteDropped = true;
+  }
+  inst.mustWriteSet[idx] = true;
+  live.writeInsnIdx = 0;
+}
+
+export function bpfCommitStackWriteMarks(env: VerifierEnv): void {
+  commitStackWriteMarks(env, env.liveness.curInstance);
+}
+
+export function bpfResetLiveStackCallchain(env: VerifierEnv): void {
+  env.liveness.curInstance = null;
+}
+
+const fmtCallchain = (cc: Callchain): string => `(${cc.callsites.slice(0, cc.curframe + 1).join(',')})`;
+
+function logMaskChange(env: VerifierEnv, cc: Callchain, pfx: string, frame: number, insnIdx: number, old: bigint, nw: bigint): void {
+  const changed = old ^ nw;
+  if (!changed) return;
+  const ones = nw & changed;
+  const zeros = ~nw & changed & U64_ALL;
+  let s = `${fmtCallchain(cc)} frame ${frame} insn ${insnIdx} `;
+  if (ones) s += `+${pfx} ${fmtStackMask(ones)} `;
+  if (zeros) s += `-${pfx} ${fmtStackMask(zeros)}`;
+  verbose(env, `${s}\n`);
+}
+
+function updateInsn(env: VerifierEnv, inst: FuncInstance, frame: number, insnIdx: number): boolean {
+  const succ = insnSuccessors(env.insns, insnIdx);
+  if (succ.length === 0) return false;
+  const insn = getFrameMasks(inst, frame, insnIdx) as PerFrameMasks;
+  let after = 0n;
+  let acc = U64_ALL;
+  for (const s of succ) {
+    const sm = getFrameMasks(inst, frame, s) as PerFrameMasks;
+    after |= sm.liveBefore;
+    acc &= sm.mustWriteAcc;
+  }
+  acc |= insn.mustWrite;
+  const before = (after & ~insn.mustWrite) | insn.mayRead;
+  const changed = before !== insn.liveBefore || acc !== insn.mustWriteAcc;
+  if (logLevel2(env) && (insn.mayRead || insn.mustWrite || insnIdx === inst.callchain.spStarts[inst.callchain.curframe] ||
+    env.aux[insnIdx]?.prunePoint)) {
+    logMaskChange(env, inst.callchain, 'live', frame, insnIdx, insn.liveBefore, before);
+    logMaskChange(env, inst.callchain, 'written', frame, insnIdx, insn.mustWriteAcc, acc);
+  }
+  insn.liveBefore = before;
+  insn.mustWriteAcc = acc;
+  return changed;
+}
+
+function updateInstance(env: VerifierEnv, inst: FuncInstance): void {
+  const cc = inst.callchain;
+  const start = cc.spStarts[cc.curframe] as number;
+  if (inst.mustWriteDropped) {
+    for (let frame = 0; frame <= cc.curframe; frame++) {
+      const arr = inst.frames[frame];
+      if (!arr) continue;
+      for (const m of arr) m.mustWriteAcc = 0n;
+    }
+  }
+  const sp = containingSubprog(env, start);
+  const poStart = env.subprogs.info[sp]?.postorderStart ?? 0;
+  const poEnd = env.subprogs.info[sp + 1]?.postorderStart ?? env.postorder.length;
+  let cnt = 0;
+  let changed: boolean;
+  do {
+    cnt++;
+    changed = false;
+    for (let frame = 0; frame <= cc.curframe; frame++) {
+      if (!inst.frames[frame]) continue;
+      for (let i = poStart; i < poEnd; i++) {
+        if (updateInsn(env, inst, frame, env.postorder[i] as number)) changed = true;
+      }
+    }
+  } while (changed);
+  if (logLevel2(env)) verbose(env, `${fmtCallchain(cc)} live stack update done in ${cnt} iterations\n`);
+  if (cc.curframe > 0) propagateToOuterInstance(env, inst);
+}
+
+function propagateToOuterInstance(env: VerifierEnv, inst: FuncInstance): void {
+  const cc = inst.callchain;
+  const thisStart = cc.spStarts[cc.curframe] as number;
+  const outerCc: Callchain = { callsites: cc.callsites.slice(), spStarts: cc.spStarts.slice(), curframe: cc.curframe - 1 };
+  outerCc.callsites[cc.curframe] = 0;
+  outerCc.spStarts[cc.curframe] = 0;
+  outerCc.callsites[outerCc.curframe] = outerCc.spStarts[outerCc.curframe] as number;
+  const outer = lookupByCallchain(env, outerCc);
+  const callsite = cc.callsites[cc.curframe - 1] as number;
+  resetStackWriteMarks(env, outer, callsite);
+  for (let frame = 0; frame < cc.curframe; frame++) {
+    const m = getFrameMasks(inst, frame, thisStart);
+    if (!m) continue;
+    bpfMarkStackWrite(env, frame, m.mustWriteAcc);
+    markStackReadIn(outer, frame, callsite, m.liveBefore);
+  }
+  commitStackWriteMarks(env, outer);
+}
+
+export function bpfUpdateLiveStack(env: VerifierEnv): void {
+  bpfResetLiveStackCallchain(env);
+  for (let frame = env.curState.curframe; frame >= 0; frame--) {
+    const inst = lookupInstance(env, env.curState, frame);
+    if (inst.updated) {
+      updateInstance(env, inst);
+      inst.updated = false;
+      inst.mustWriteDropped = false;
+    }
+  }
+}
+
+export function bpfLiveStackQueryInit(env: VerifierEnv, st: BpfVerifierState): void {
+  const q = env.liveness.query;
+  q.instances = [];
+  for (let frame = 0; frame <= st.curframe; frame++) q.instances.push(lookupInstance(env, st, frame));
+  q.curframe = st.curframe;
+  q.insnIdx = st.insnIdx;
+}
+
+function isLiveBefore(inst: FuncInstance, insnIdx: number, frameno: number, spi: number): boolean {
+  const m = getFrameMasks(inst, frameno, insnIdx);
+  return !!m && (m.liveBefore & (1n << BigInt(spi))) !== 0n;
+}
+
+export function bpfStackSlotAlive(env: VerifierEnv, frameno: number, spi: number): boolean {
+  const q = env.liveness.query;
+  const cur = q.instances[q.curframe] as FuncInstance;
+  if (isLiveBefore(cur, q.insnIdx, frameno, spi)) return true;
+  for (let i = frameno; i < q.curframe; i++) {
+    const callsite = cur.callchain.callsites[i] as number;
+    const inst = q.instances[i] as FuncInstance;
+    const alive = env.aux[callsite]?.callsCallback
+      ? isLiveBefore(inst, callsite, frameno, spi)
+      : isLiveBefore(inst, callsite + 1, frameno, spi);
+    if (alive) return true;
+  }
+  return false;
+}

@@ -1,0 +1,135 @@
+// check_mem_access and its callers for loads/stores: stack and context.
+import { BPF_STX, BPF_ST, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_ATOMIC, opClass, opMode, sizeBytes } from '../isa/opcode.js';
+import type { Insn } from '../isa/insn.js';
+import { type VerifierEnv, VerifierError, Unsupported, EACCES, EINVAL, verbose } from './env.js';
+import { RegType, type BpfRegState } from './reg.js';
+import { MAX_BPF_STACK, type BpfFuncState } from './state.js';
+import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst } from './tnum.js';
+import { tnumStrn } from './regfmt.js';
+import { coerceRegToSize, coerceRegToSizeSx, markRegUnknown } from './scalar.js';
+import { checkRegArg, curRegs, RegArgType } from './regArg.js';
+import {
+  checkStackReadFixedOff, checkStackReadVarOff, checkStackWriteFixedOff, checkStackWriteVarOff, growStackState,
+} from './stackAccess.js';
+import { regTypeStr } from './regfmt.js';
+
+export const BPF_MAX_VAR_OFF = 1 << 29;
+export const enum Access { READ, WRITE }
+
+const funcOf = (env: VerifierEnv, reg: BpfRegState): BpfFuncState => env.curState.frame[reg.frameno] as BpfFuncState;
+
+function checkPtrAlignment(env: VerifierEnv, reg: BpfRegState, off: number, size: number): void {
+  if (reg.type !== RegType.PTR_TO_STACK) return; // other types: not strict without BPF_F_STRICT_ALIGNMENT on x86
+  if (size === 1) return;
+  const regOff = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
+  if (!tnumIsAligned(regOff, BigInt(size))) {
+    verbose(env, `misaligned stack access off ${tnumStrn(reg.varOff)}+${reg.off}+${off} size ${size}\n`);
+    throw new VerifierError(EACCES, 'misaligned');
+  }
+}
+
+function checkStackAccessWithinBounds(env: VerifierEnv, regno: number, off: number, accessSize: number, t: Access): void {
+  const reg = curRegs(env)[regno] as BpfRegState;
+  const state = funcOf(env, reg);
+  const extra = t === Access.READ ? ' read from' : ' write to';
+  let minOff: number;
+  let maxOff: number;
+  if (tnumIsConst(reg.varOff)) {
+    minOff = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
+    maxOff = minOff + accessSize;
+  } else {
+    if (reg.smax >= BigInt(BPF_MAX_VAR_OFF) || reg.smin <= -BigInt(BPF_MAX_VAR_OFF)) {
+      verbose(env, `invalid unbounded variable-offset${extra} stack R${regno}\n`);
+      throw new VerifierError(EACCES, 'unbounded');
+    }
+    minOff = Number(reg.smin) + off;
+    maxOff = Number(reg.smax) + off + accessSize;
+  }
+  const minValid = t === Access.WRITE || env.allowUninitStack ? -MAX_BPF_STACK : -state.allocatedStack;
+  let err = 0;
+  if (minOff < minValid || minOff > -1) err = EACCES;
+  if (!err && maxOff > 0) err = EINVAL;
+  if (!err && accessSize < 0) err = EINVAL;
+  if (err) {
+    if (tnumIsConst(reg.varOff)) verbose(env, `invalid${extra} stack R${regno} off=${off} size=${accessSize}\n`);
+    else verbose(env, `invalid variable-offset${extra} stack R${regno} var_off=${tnumStrn(reg.varOff)} off=${off} size=${accessSize}\n`);
+    throw new VerifierError(err, 'stack bounds');
+  }
+  growStackState(state, -minOff);
+}
+
+/** check_mem_access. valueRegno is the loaded-into or stored-from register (-1 for BPF_ST). */
+export function checkMemAccess(env: VerifierEnv, insnIdx: number, regno: number, off: number, size: number, t: Access, valueRegno: number, isLdsx: boolean): void {
+  const regs = curRegs(env);
+  const reg = regs[regno] as BpfRegState;
+  checkPtrAlignment(env, reg, off, size);
+  off += reg.off;
+  if (reg.type === RegType.PTR_TO_STACK) {
+    checkStackAccessWithinBounds(env, regno, off, size, t);
+    const state = funcOf(env, reg);
+    if (t === Access.READ) {
+      if (!tnumIsConst(reg.varOff)) {
+        checkStackReadVarOff(env, regno, off, size, valueRegno, state);
+      } else {
+        checkStackReadFixedOff(env, state, off + Number(BigInt.asIntN(64, reg.varOff.value)), size, valueRegno);
+      }
+    } else if (tnumIsConst(reg.varOff)) {
+      checkStackWriteFixedOff(env, state, off + Number(BigInt.asIntN(64, reg.varOff.value)), size, valueRegno, insnIdx);
+    } else {
+      checkStackWriteVarOff(env, state, regno, off, size, valueRegno, insnIdx);
+    }
+  } else if (reg.type === RegType.PTR_TO_CTX) {
+    checkCtxAccess(env, insnIdx, regno, reg, off, size, t, valueRegno);
+  } else if (reg.type === RegType.SCALAR_VALUE || reg.type === RegType.NOT_INIT) {
+    verbose(env, `R${regno} invalid mem access '${regTypeStr(reg)}'\n`);
+    throw new VerifierError(EACCES, 'mem access');
+  } else {
+    throw new Unsupported(insnIdx, `memory access through ${regTypeStr(reg)}`);
+  }
+  const dst = valueRegno >= 0 ? (regs[valueRegno] as BpfRegState) : null;
+  if (size < 8 && dst && t === Access.READ && dst.type === RegType.SCALAR_VALUE) {
+    if (!isLdsx) coerceRegToSize(dst, size);
+    else coerceRegToSizeSx(dst, size);
+  }
+}
+
+// Socket filter __sk_buff fields the model accepts: u32 loads of 'len' and of cb[0..4].
+function checkCtxAccess(env: VerifierEnv, insnIdx: number, regno: number, reg: BpfRegState, off: number, size: number, t: Access, valueRegno: number): void {
+  if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
+    verbose(env, `variable ctx access var_off=${tnumStrn(reg.varOff)} disallowed\n`);
+    throw new VerifierError(EACCES, 'ctx var');
+  }
+  if (env.prog.progType !== 'socket' || size !== 4 || !(off === 0 || (off >= 48 && off < 68 && off % 4 === 0))) {
+    throw new Unsupported(insnIdx, `context access off=${off} size=${size}`);
+  }
+  if (t === Access.WRITE && off === 0) {
+    verbose(env, `invalid bpf_context access off=${off} size=${size}\n`);
+    throw new VerifierError(EACCES, 'ctx');
+  }
+  void regno;
+  if (t === Access.READ && valueRegno >= 0) markRegUnknown(curRegs(env)[valueRegno] as BpfRegState);
+}
+
+export function checkLoadMem(env: VerifierEnv, insn: Insn): void {
+  checkRegArg(env, insn.src, RegArgType.SRC_OP);
+  checkRegArg(env, insn.dst, RegArgType.DST_OP_NO_MARK);
+  checkMemAccess(env, env.insnIdx, insn.src, insn.off, sizeBytes(insn.code), Access.READ, insn.dst, opMode(insn.code) === BPF_MEMSX);
+}
+
+export function checkStoreReg(env: VerifierEnv, insn: Insn): void {
+  checkRegArg(env, insn.src, RegArgType.SRC_OP);
+  checkRegArg(env, insn.dst, RegArgType.SRC_OP);
+  checkMemAccess(env, env.insnIdx, insn.dst, insn.off, sizeBytes(insn.code), Access.WRITE, insn.src, false);
+}
+
+export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
+  if (opMode(insn.code) !== BPF_MEM || insn.src !== 0) {
+    verbose(env, 'BPF_ST uses reserved fields\n');
+    throw new VerifierError(EINVAL, 'st');
+  }
+  checkRegArg(env, insn.dst, RegArgType.SRC_OP);
+  checkMemAccess(env, env.insnIdx, insn.dst, insn.off, sizeBytes(insn.code), Access.WRITE, -1, false);
+}
+
+export const isStoreClass = (code: number): boolean => opClass(code) === BPF_STX || opClass(code) === BPF_ST;
+export { BPF_LDX, BPF_ATOMIC };

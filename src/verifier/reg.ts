@@ -1,0 +1,64 @@
+// struct bpf_reg_state. 64-bit quantities are bigint (u64 values are kept in
+// [0, 2^64), s64 values in [-2^63, 2^63)); 32-bit bounds are plain numbers
+// (u32 in [0, 2^32), s32 in [-2^31, 2^31)).
+
+export interface Tnum {
+  value: bigint; // u64
+  mask: bigint;  // u64
+}
+
+export enum RegType {
+  NOT_INIT = 0,
+  SCALAR_VALUE,
+  PTR_TO_CTX,
+  CONST_PTR_TO_MAP,
+  PTR_TO_MAP_VALUE,
+  PTR_TO_MAP_KEY,
+  PTR_TO_STACK,
+  PTR_TO_PACKET_META,
+  PTR_TO_PACKET,
+  PTR_TO_PACKET_END,
+  PTR_TO_FLOW_KEYS,
+  PTR_TO_SOCKET,
+  PTR_TO_SOCK_COMMON,
+  PTR_TO_TCP_SOCK,
+  PTR_TO_TP_BUFFER,
+  PTR_TO_XDP_SOCK,
+  PTR_TO_BTF_ID,
+  PTR_TO_MEM,
+  PTR_TO_ARENA,
+  PTR_TO_BUF,
+  PTR_TO_FUNC,
+  CONST_PTR_TO_DYNPTR,
+}
+
+// Type flags (enum bpf_type_flag), as in the kernel.
+export const PTR_MAYBE_NULL = 1 << 8;
+export const MEM_RDONLY = 1 << 9;
+
+// Scalar id flag marking "this scalar = linked base + reg.off" (6.18 BPF_ADD_CONST).
+export const BPF_ADD_CONST = 1 << 31 >>> 0;
+
+export interface BpfRegState {
+  type: RegType;
+  typeFlags: number;
+  /** Fixed offset for pointers; for scalars with BPF_ADD_CONST in id, the delta to the base. */
+  off: number;
+  varOff: Tnum;
+  smin: bigint; smax: bigint;
+  umin: bigint; umax: bigint;
+  s32Min: number; s32Max: number;
+  u32Min: number; u32Max: number;
+  /** Scalar/pointer id (linked scalars, maybe-null pointers); may carry BPF_ADD_CONST. */
+  id: number;
+  refObjId: number;
+  /** Packet pointer range, or map value/mem size where relevant. */
+  range: number;
+  /** Index into Program.maps for CONST_PTR_TO_MAP / PTR_TO_MAP_VALUE / PTR_TO_MAP_KEY. */
+  mapIndex: number;
+  /** Frame the PTR_TO_STACK points into. */
+  frameno: number;
+  /** insn index + 1 that last wrote the 32-bit subregister (DEF_NOT_SUBREG = 0). */
+  subregDef: number;
+  precise: boolean;
+}

@@ -1,0 +1,151 @@
+// Allocation and copying of register, frame and state objects.
+import { MAX_BPF_REG, BPF_REG_FP } from '../isa/opcode.js';
+import type { HistSlot } from '../history/history.js';
+import { RegType, type BpfRegState } from './reg.js';
+import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, type BpfVerifierState } from './state.js';
+
+export const U64_MAX = (1n << 64n) - 1n;
+export const S64_MIN = -(1n << 63n);
+export const S64_MAX = (1n << 63n) - 1n;
+export const U32_MAX = 0xffffffff;
+export const S32_MIN = -0x80000000;
+export const S32_MAX = 0x7fffffff;
+
+/** Frame 0's callsite (BPF_MAIN_FUNC). */
+export const BPF_MAIN_FUNC = -1;
+
+export const newRegState = (): BpfRegState => ({
+  type: RegType.NOT_INIT,
+  typeFlags: 0,
+  off: 0,
+  varOff: { value: 0n, mask: U64_MAX },
+  smin: S64_MIN, smax: S64_MAX,
+  umin: 0n, umax: U64_MAX,
+  s32Min: S32_MIN, s32Max: S32_MAX,
+  u32Min: 0, u32Max: U32_MAX,
+  id: 0,
+  refObjId: 0,
+  range: 0,
+  mapIndex: -1,
+  frameno: 0,
+  subregDef: 0,
+  precise: false,
+});
+
+export const copyRegState = (dst: BpfRegState, src: BpfRegState): void => {
+  dst.type = src.type;
+  dst.typeFlags = src.typeFlags;
+  dst.off = src.off;
+  dst.varOff = src.varOff; // tnums are treated as immutable values
+  dst.smin = src.smin; dst.smax = src.smax;
+  dst.umin = src.umin; dst.umax = src.umax;
+  dst.s32Min = src.s32Min; dst.s32Max = src.s32Max;
+  dst.u32Min = src.u32Min; dst.u32Max = src.u32Max;
+  dst.id = src.id;
+  dst.refObjId = src.refObjId;
+  dst.range = src.range;
+  dst.mapIndex = src.mapIndex;
+  dst.frameno = src.frameno;
+  dst.subregDef = src.subregDef;
+  dst.precise = src.precise;
+};
+
+export const cloneReg = (src: BpfRegState): BpfRegState => {
+  const r = newRegState();
+  copyRegState(r, src);
+  return r;
+};
+
+export const newStackSlot = (): BpfStackState => ({
+  spilledPtr: newRegState(),
+  slotType: new Array<SlotType>(BPF_REG_SIZE).fill(SlotType.STACK_INVALID),
+});
+
+export const cloneStackSlot = (s: BpfStackState): BpfStackState => ({
+  spilledPtr: cloneReg(s.spilledPtr),
+  slotType: s.slotType.slice(),
+});
+
+export const newFuncState = (callsite: number, frameno: number, subprogno: number): BpfFuncState => {
+  const regs: BpfRegState[] = [];
+  for (let i = 0; i < MAX_BPF_REG; i++) regs.push(newRegState());
+  return {
+    regs,
+    callsite,
+    frameno,
+    subprogno,
+    stack: [],
+    allocatedStack: 0,
+    inCallbackFn: false,
+    inAsyncCallbackFn: false,
+    callbackDepth: 0,
+    callbackRetRange: { minval: 0n, maxval: 0n },
+    asyncEntryCnt: 0,
+  };
+};
+
+export const copyFuncState = (dst: BpfFuncState, src: BpfFuncState): void => {
+  for (let i = 0; i < MAX_BPF_REG; i++) copyRegState(dst.regs[i] as BpfRegState, src.regs[i] as BpfRegState);
+  dst.callsite = src.callsite;
+  dst.frameno = src.frameno;
+  dst.subprogno = src.subprogno;
+  dst.stack = src.stack.map(cloneStackSlot);
+  dst.allocatedStack = src.allocatedStack;
+  dst.inCallbackFn = src.inCallbackFn;
+  dst.inAsyncCallbackFn = src.inAsyncCallbackFn;
+  dst.callbackDepth = src.callbackDepth;
+  dst.callbackRetRange = { ...src.callbackRetRange };
+  dst.asyncEntryCnt = src.asyncEntryCnt;
+};
+
+export const cloneFuncState = (src: BpfFuncState): BpfFuncState => {
+  const f = newFuncState(src.callsite, src.frameno, src.subprogno);
+  copyFuncState(f, src);
+  return f;
+};
+
+let stateIds = 0;
+
+export const newVerifierState = (hist: HistSlot): BpfVerifierState => ({
+  frame: [],
+  curframe: 0,
+  parent: null,
+  branches: 1,
+  insnIdx: 0,
+  firstInsnIdx: 0,
+  lastInsnIdx: 0,
+  speculative: false,
+  mayGotoDepth: 0,
+  callbackUnrollDepth: 0,
+  dfsDepth: 0,
+  cleaned: false,
+  equalState: null,
+  id: ++stateIds,
+  hist,
+});
+
+/** copy_verifier_state without the history part (the caller routes history through the seam). */
+export const copyVerifierStateNoHist = (dst: BpfVerifierState, src: BpfVerifierState): void => {
+  dst.frame.length = src.curframe + 1;
+  for (let i = 0; i <= src.curframe; i++) {
+    const d = dst.frame[i];
+    if (d) copyFuncState(d, src.frame[i] as BpfFuncState);
+    else dst.frame[i] = cloneFuncState(src.frame[i] as BpfFuncState);
+  }
+  dst.speculative = src.speculative;
+  dst.cleaned = src.cleaned;
+  dst.curframe = src.curframe;
+  dst.branches = src.branches;
+  dst.parent = src.parent;
+  dst.firstInsnIdx = src.firstInsnIdx;
+  dst.lastInsnIdx = src.lastInsnIdx;
+  dst.dfsDepth = src.dfsDepth;
+  dst.callbackUnrollDepth = src.callbackUnrollDepth;
+  dst.mayGotoDepth = src.mayGotoDepth;
+  dst.equalState = src.equalState;
+};
+
+/** Registers r0..r10 of the current frame. */
+export const curFrame = (st: BpfVerifierState): BpfFuncState => st.frame[st.curframe] as BpfFuncState;
+
+export { BPF_REG_FP };

@@ -1,0 +1,493 @@
+// Scalar bounds of struct bpf_reg_state (verifier.c __mark_reg_*,
+// __update_reg_bounds, __reg*_deduce_bounds, reg_bounds_sync, coercions).
+// Functions mutate the register they are given, like the kernel does, and
+// depend on nothing but their arguments. 64-bit bounds are bigint (u64 in
+// [0, 2^64), s64 in [-2^63, 2^63)); 32-bit bounds are numbers.
+import { RegType, type BpfRegState } from './reg.js';
+import {
+  type Tnum, U64_MASK, fls64, tnumConst, tnumRange, tnumIntersect, tnumSubreg, tnumClearSubreg,
+  tnumOr, tnumCast, tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumUnknown,
+} from './tnum.js';
+
+export const U64_MAX = U64_MASK;
+export const S64_MIN = -(1n << 63n);
+export const S64_MAX = (1n << 63n) - 1n;
+export const U32_MAX = 0xffffffff;
+export const S32_MIN = -0x80000000;
+export const S32_MAX = 0x7fffffff;
+const S32_MIN_N = -0x80000000n;
+
+/** Linked-scalar delta flags in reg.id (6.18.y stable: split into 64/32-bit forms). */
+export const BPF_ADD_CONST64 = 0x80000000;
+export const BPF_ADD_CONST32 = 0x40000000;
+export const BPF_ADD_CONST_ANY = 0xc0000000;
+const S32_MAX_N = 0x7fffffffn;
+const HI32 = 0xffffffff00000000n;
+const LO32 = 0xffffffffn;
+
+// ---- integer conversions (C casts) ----------------------------------------
+
+/** (u64)x */
+export const toU64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+/** (s64)x */
+export const toS64 = (x: bigint): bigint => BigInt.asIntN(64, x);
+/** (u32) of a 64-bit value */
+export const lo32 = (x: bigint): number => Number(x & LO32);
+/** (s32) of a 64-bit value */
+export const lo32s = (x: bigint): number => Number(x & LO32) | 0;
+/** (s32) of a 32-bit number */
+export const toS32 = (x: number): number => x | 0;
+/** (u32) of a 32-bit number */
+export const toU32 = (x: number): number => x >>> 0;
+const maxB = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+const minB = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+// ---- mark helpers ---------------------------------------------------------
+
+/** ___mark_reg_known: set the value only (keeps id, off, ...). */
+export function setRegKnown(reg: BpfRegState, imm: bigint): void {
+  const u = toU64(imm);
+  reg.varOff = tnumConst(u);
+  reg.smin = toS64(u);
+  reg.smax = reg.smin;
+  reg.umin = u;
+  reg.umax = u;
+  reg.s32Min = lo32s(u);
+  reg.s32Max = reg.s32Min;
+  reg.u32Min = lo32(u);
+  reg.u32Max = reg.u32Min;
+}
+
+/** __mark_reg_known: clears off, range/map, id and ref_obj_id, then sets imm. */
+export function markRegKnown(reg: BpfRegState, imm: bigint): void {
+  reg.off = 0;
+  reg.range = 0;
+  reg.mapIndex = -1;
+  reg.id = 0;
+  reg.refObjId = 0;
+  setRegKnown(reg, imm);
+}
+
+export const markRegKnownZero = (reg: BpfRegState): void => markRegKnown(reg, 0n);
+
+/** __mark_reg_const_zero: a precise-unless-privileged scalar 0. */
+export function markRegConstZero(reg: BpfRegState, precise = false): void {
+  markRegKnown(reg, 0n);
+  reg.type = RegType.SCALAR_VALUE;
+  reg.precise = precise;
+}
+
+/** __mark_reg32_known: only the low 32 bits become known. */
+export function markReg32Known(reg: BpfRegState, imm: bigint): void {
+  reg.varOff = tnumConstSubreg(reg.varOff, imm & LO32);
+  reg.s32Min = lo32s(imm);
+  reg.s32Max = reg.s32Min;
+  reg.u32Min = lo32(imm);
+  reg.u32Max = reg.u32Min;
+}
+
+export function markReg64Unbounded(reg: BpfRegState): void {
+  reg.smin = S64_MIN;
+  reg.smax = S64_MAX;
+  reg.umin = 0n;
+  reg.umax = U64_MAX;
+}
+
+export function markReg32Unbounded(reg: BpfRegState): void {
+  reg.s32Min = S32_MIN;
+  reg.s32Max = S32_MAX;
+  reg.u32Min = 0;
+  reg.u32Max = U32_MAX;
+}
+
+export function markRegUnbounded(reg: BpfRegState): void {
+  markReg64Unbounded(reg);
+  markReg32Unbounded(reg);
+}
+
+/**
+ * __mark_reg_unknown: an unbounded scalar with id 0. `precise` is
+ * !env->bpf_capable in the kernel (false for root). subregDef is kept.
+ */
+export function markRegUnknown(reg: BpfRegState, precise = false): void {
+  reg.type = RegType.SCALAR_VALUE;
+  reg.typeFlags = 0;
+  reg.off = 0;
+  reg.range = 0;
+  reg.mapIndex = -1;
+  reg.id = 0;
+  reg.refObjId = 0;
+  reg.varOff = tnumUnknown();
+  reg.frameno = 0;
+  reg.precise = precise;
+  markRegUnbounded(reg);
+}
+
+/** __mark_reg_not_init */
+export function markRegNotInit(reg: BpfRegState, precise = false): void {
+  markRegUnknown(reg, precise);
+  reg.type = RegType.NOT_INIT;
+}
+
+// ---- bounds from var_off ----------------------------------------------------
+
+export function updateReg32Bounds(reg: BpfRegState): void {
+  const v = reg.varOff.value & LO32;
+  const m = reg.varOff.mask & LO32;
+  const smin = Number(v | (m & 0x80000000n)) | 0;
+  const smax = Number(v | (m & 0x7fffffffn)) | 0;
+  if (smin > reg.s32Min) reg.s32Min = smin;
+  if (smax < reg.s32Max) reg.s32Max = smax;
+  const umin = Number(v);
+  const umax = Number(v | m);
+  if (umin > reg.u32Min) reg.u32Min = umin;
+  if (umax < reg.u32Max) reg.u32Max = umax;
+}
+
+export function updateReg64Bounds(reg: BpfRegState): void {
+  const v = reg.varOff.value;
+  const m = reg.varOff.mask;
+  reg.smin = maxB(reg.smin, toS64(v | (m & (1n << 63n))));
+  reg.smax = minB(reg.smax, toS64(v | (m & S64_MAX)));
+  reg.umin = maxB(reg.umin, v);
+  reg.umax = minB(reg.umax, v | m);
+}
+
+export function updateRegBounds(reg: BpfRegState): void {
+  updateReg32Bounds(reg);
+  updateReg64Bounds(reg);
+}
+
+// ---- deductions between the 4 ranges ----------------------------------------
+
+const maxS32 = (a: number, b: number): number => (a > b ? a : b);
+const minS32 = (a: number, b: number): number => (a < b ? a : b);
+
+export function reg32DeduceBounds(reg: BpfRegState): void {
+  if (reg.umin >> 32n === reg.umax >> 32n) {
+    reg.u32Min = maxS32(reg.u32Min, lo32(reg.umin));
+    reg.u32Max = minS32(reg.u32Max, lo32(reg.umax));
+    if (lo32s(reg.umin) <= lo32s(reg.umax)) {
+      reg.s32Min = maxS32(reg.s32Min, lo32s(reg.umin));
+      reg.s32Max = minS32(reg.s32Max, lo32s(reg.umax));
+    }
+  }
+  if (reg.smin >> 32n === reg.smax >> 32n) {
+    if (lo32(reg.smin) <= lo32(reg.smax)) {
+      reg.u32Min = maxS32(reg.u32Min, lo32(reg.smin));
+      reg.u32Max = minS32(reg.u32Max, lo32(reg.smax));
+    }
+    if (lo32s(reg.smin) <= lo32s(reg.smax)) {
+      reg.s32Min = maxS32(reg.s32Min, lo32s(reg.smin));
+      reg.s32Max = minS32(reg.s32Max, lo32s(reg.smax));
+    }
+  }
+  // upper halves are two consecutive u32 values and the low halves cross 0 as s32
+  if (((lo32(reg.umin >> 32n) + 1) >>> 0) === lo32(reg.umax >> 32n) &&
+      lo32s(reg.umin) < 0 && lo32s(reg.umax) >= 0) {
+    reg.s32Min = maxS32(reg.s32Min, lo32s(reg.umin));
+    reg.s32Max = minS32(reg.s32Max, lo32s(reg.umax));
+  }
+  if (((lo32(reg.smin >> 32n) + 1) >>> 0) === lo32(reg.smax >> 32n) &&
+      lo32s(reg.smin) < 0 && lo32s(reg.smax) >= 0) {
+    reg.s32Min = maxS32(reg.s32Min, lo32s(reg.smin));
+    reg.s32Max = minS32(reg.s32Max, lo32s(reg.smax));
+  }
+  if ((reg.u32Min | 0) <= (reg.u32Max | 0)) {
+    reg.s32Min = maxS32(reg.s32Min, reg.u32Min | 0);
+    reg.s32Max = minS32(reg.s32Max, reg.u32Max | 0);
+  }
+  if (reg.s32Min >>> 0 <= reg.s32Max >>> 0) {
+    reg.u32Min = maxS32(reg.s32Min >>> 0, reg.u32Min);
+    reg.u32Max = minS32(reg.s32Max >>> 0, reg.u32Max);
+  }
+}
+
+export function reg64DeduceBounds(reg: BpfRegState): void {
+  if (toS64(reg.umin) <= toS64(reg.umax)) {
+    reg.smin = maxB(reg.smin, toS64(reg.umin));
+    reg.smax = minB(reg.smax, toS64(reg.umax));
+  }
+  const usmin = toU64(reg.smin);
+  const usmax = toU64(reg.smax);
+  if (usmin <= usmax) {
+    reg.umin = maxB(usmin, reg.umin);
+    reg.umax = minB(usmax, reg.umax);
+  } else if (reg.umax < usmin) {
+    // u64 range only overlaps the non-negative part of the s64 range
+    reg.smin = toS64(reg.umin);
+    reg.umax = minB(reg.umax, usmax);
+  } else if (usmax < reg.umin) {
+    // u64 range only overlaps the negative part of the s64 range
+    reg.smax = toS64(reg.umax);
+    reg.umin = maxB(reg.umin, usmin);
+  }
+}
+
+export function regDeduceMixedBounds(reg: BpfRegState): void {
+  const newUmin = (reg.umin & HI32) | BigInt(reg.u32Min);
+  const newUmax = (reg.umax & HI32) | BigInt(reg.u32Max);
+  reg.umin = maxB(reg.umin, newUmin);
+  reg.umax = minB(reg.umax, newUmax);
+  const newSmin = toS64((toU64(reg.smin) & HI32) | BigInt(reg.u32Min));
+  const newSmax = toS64((toU64(reg.smax) & HI32) | BigInt(reg.u32Max));
+  reg.smin = maxB(reg.smin, newSmin);
+  reg.smax = minB(reg.smax, newSmax);
+  // sign-extension pattern: the 64-bit range sits within s32 and s32 is non-negative
+  if (reg.s32Min >= 0 && reg.smin >= S32_MIN_N && reg.smax <= S32_MAX_N) {
+    reg.smin = BigInt(reg.s32Min);
+    reg.smax = BigInt(reg.s32Max);
+    reg.umin = reg.smin;
+    reg.umax = reg.smax;
+    reg.varOff = tnumIntersect(reg.varOff, tnumRange(reg.smin, reg.smax));
+  }
+}
+
+export function regDeduceBounds(reg: BpfRegState): void {
+  reg32DeduceBounds(reg);
+  reg64DeduceBounds(reg);
+  regDeduceMixedBounds(reg);
+}
+
+/** __reg_bound_offset: learn var_off bits from the unsigned ranges. */
+export function regBoundOffset(reg: BpfRegState): void {
+  const var64 = tnumIntersect(reg.varOff, tnumRange(reg.umin, reg.umax));
+  const var32 = tnumIntersect(tnumSubreg(var64), tnumRange(BigInt(reg.u32Min), BigInt(reg.u32Max)));
+  reg.varOff = tnumOr(tnumClearSubreg(var64), var32);
+}
+
+export function regBoundsSync(reg: BpfRegState): void {
+  updateRegBounds(reg);
+  regDeduceBounds(reg);
+  regDeduceBounds(reg);
+  regDeduceBounds(reg);
+  regBoundOffset(reg);
+  updateRegBounds(reg);
+}
+
+const hex = (x: bigint | number): string => `0x${x.toString(16)}`;
+
+/**
+ * reg_bounds_sanity_check: null when consistent, else the kernel's message
+ * (the text after "verifier bug: "). The kernel then, unless
+ * test_reg_invariants is set, resets the bounds (markRegUnbounded) and goes on.
+ */
+export function regBoundsSanityCheck(reg: BpfRegState, ctx: string): string | null {
+  let msg: string | null = null;
+  if (reg.umin > reg.umax || reg.smin > reg.smax || reg.u32Min > reg.u32Max || reg.s32Min > reg.s32Max) {
+    msg = 'range bounds violation';
+  } else if (tnumIsConst(reg.varOff)) {
+    const u = reg.varOff.value;
+    const s = toS64(u);
+    if (reg.umin !== u || reg.umax !== u || reg.smin !== s || reg.smax !== s) {
+      msg = 'const tnum out of sync with range bounds';
+    }
+  }
+  if (msg === null && tnumSubregIsConst(reg.varOff)) {
+    const u = lo32(reg.varOff.value);
+    const s = u | 0;
+    if (reg.u32Min !== u || reg.u32Max !== u || reg.s32Min !== s || reg.s32Max !== s) {
+      msg = 'const subreg tnum out of sync with range bounds';
+    }
+  }
+  if (msg === null) return null;
+  return `REG INVARIANTS VIOLATION (${ctx}): ${msg} u64=[${hex(reg.umin)}, ${hex(reg.umax)}] ` +
+    `s64=[${hex(toU64(reg.smin))}, ${hex(toU64(reg.smax))}] u32=[${hex(reg.u32Min)}, ${hex(reg.u32Max)}] ` +
+    `s32=[${hex(reg.s32Min >>> 0)}, ${hex(reg.s32Max >>> 0)}] var_off=(${hex(reg.varOff.value)}, ${hex(reg.varOff.mask)})`;
+}
+
+// ---- constants ------------------------------------------------------------
+
+/** is_reg_const */
+export const isRegConst = (reg: BpfRegState, subreg32: boolean): boolean =>
+  reg.type === RegType.SCALAR_VALUE && (subreg32 ? tnumSubregIsConst(reg.varOff) : tnumIsConst(reg.varOff));
+
+/** reg_const_value (u64) */
+export const regConstValue = (reg: BpfRegState, subreg32: boolean): bigint =>
+  subreg32 ? reg.varOff.value & LO32 : reg.varOff.value;
+
+/** register_is_null: a scalar known to be 0. */
+export const registerIsNull = (reg: BpfRegState): boolean =>
+  reg.type === RegType.SCALAR_VALUE && tnumIsConst(reg.varOff) && reg.varOff.value === 0n;
+
+/** get_reg_width: bits needed for umax. */
+export const getRegWidth = (reg: BpfRegState): number => fls64(reg.umax);
+
+/** Whether the scalar id carries a BPF_ADD_CONST{32,64} flag. */
+export const hasAddConst = (reg: BpfRegState): boolean => (reg.id & BPF_ADD_CONST_ANY) !== 0;
+
+/** The id without the BPF_ADD_CONST flags. */
+export const baseId = (reg: BpfRegState): number => (reg.id & ~BPF_ADD_CONST_ANY) >>> 0;
+
+/** clear_scalar_id: unlink and drop the delta. */
+export function clearScalarId(reg: BpfRegState): void {
+  reg.id = 0;
+  reg.off = 0;
+}
+
+// ---- 32 -> 64 and size coercions ---------------------------------------------
+
+const reg32BoundS64 = (a: number): boolean => a >= 0;
+
+/** __reg_assign_32_into_64 */
+export function regAssign32Into64(reg: BpfRegState): void {
+  reg.umin = BigInt(reg.u32Min);
+  reg.umax = BigInt(reg.u32Max);
+  if (reg32BoundS64(reg.s32Min) && reg32BoundS64(reg.s32Max)) {
+    reg.smin = BigInt(reg.s32Min);
+    reg.smax = BigInt(reg.s32Max);
+  } else {
+    reg.smin = 0n;
+    reg.smax = BigInt(U32_MAX);
+  }
+}
+
+/** zext_32_to_64: ALU32 results are zero-extended. */
+export function zextReg32(reg: BpfRegState): void {
+  reg.varOff = tnumSubreg(reg.varOff);
+  regAssign32Into64(reg);
+}
+
+/** coerce_reg_to_size: truncate to size bytes (size < 8), zero-extending. */
+export function coerceRegToSize(reg: BpfRegState, size: number): void {
+  reg.varOff = tnumCast(reg.varOff, size);
+  const mask = (1n << BigInt(size * 8)) - 1n;
+  if ((reg.umin & ~mask) === (reg.umax & ~mask)) {
+    reg.umin &= mask;
+    reg.umax &= mask;
+  } else {
+    reg.umin = 0n;
+    reg.umax = mask;
+  }
+  reg.smin = reg.umin;
+  reg.smax = reg.umax;
+  if (size < 4) markReg32Unbounded(reg);
+  regBoundsSync(reg);
+}
+
+const sext = (x: bigint, bits: number): bigint => BigInt.asIntN(bits, x);
+
+function setSext64DefaultVal(reg: BpfRegState, size: number): void {
+  const lo = size === 1 ? -128 : size === 2 ? -32768 : S32_MIN;
+  const hi = size === 1 ? 127 : size === 2 ? 32767 : S32_MAX;
+  reg.smin = BigInt(lo); reg.s32Min = lo;
+  reg.smax = BigInt(hi); reg.s32Max = hi;
+  reg.umin = 0n; reg.u32Min = 0;
+  reg.umax = U64_MAX;
+  reg.u32Max = U32_MAX;
+  reg.varOff = tnumUnknown();
+}
+
+/** coerce_reg_to_size_sx: sign-extend the low size bytes (1, 2 or 4) to 64 bits. */
+export function coerceRegToSizeSx(reg: BpfRegState, size: number): void {
+  const bits = size * 8;
+  if (tnumIsConst(reg.varOff)) {
+    const c = toU64(sext(reg.varOff.value, bits));
+    reg.varOff = tnumConst(c);
+    reg.smin = toS64(c); reg.smax = reg.smin;
+    reg.umin = c; reg.umax = c;
+    reg.s32Min = lo32s(c); reg.s32Max = reg.s32Min;
+    reg.u32Min = lo32(c); reg.u32Max = reg.u32Min;
+    return;
+  }
+  const b = BigInt(bits);
+  const topMax = (toU64(reg.smax) >> b) << b;
+  const topMin = (toU64(reg.smin) >> b) << b;
+  if (topMax !== topMin) {
+    setSext64DefaultVal(reg, size);
+    return;
+  }
+  const initMax = sext(reg.smax, bits);
+  const initMin = sext(reg.smin, bits);
+  const s64Max = maxB(initMax, initMin);
+  const s64Min = minB(initMax, initMin);
+  if ((s64Max >= 0n) === (s64Min >= 0n)) {
+    reg.smin = s64Min; reg.s32Min = lo32s(s64Min);
+    reg.smax = s64Max; reg.s32Max = lo32s(s64Max);
+    reg.umin = toU64(s64Min); reg.u32Min = lo32(s64Min);
+    reg.umax = toU64(s64Max); reg.u32Max = lo32(s64Max);
+    reg.varOff = tnumRange(toU64(s64Min), toU64(s64Max));
+    return;
+  }
+  setSext64DefaultVal(reg, size);
+}
+
+function setSext32DefaultVal(reg: BpfRegState, size: number): void {
+  if (size === 1) {
+    reg.s32Min = -128; reg.s32Max = 127;
+  } else {
+    reg.s32Min = -32768; reg.s32Max = 32767;
+  }
+  reg.u32Min = 0;
+  reg.u32Max = U32_MAX;
+  reg.varOff = tnumSubreg(tnumUnknown());
+}
+
+/**
+ * coerce_subreg_to_size_sx: sign-extend the low size bytes (1 or 2) into the
+ * 32-bit subregister. 64-bit bounds are left for zextReg32 to overwrite.
+ */
+export function coerceSubregToSizeSx(reg: BpfRegState, size: number): void {
+  const bits = size * 8;
+  if (tnumIsConst(reg.varOff)) {
+    // the kernel stores the sign-extended value in the full 64-bit tnum
+    reg.varOff = tnumConst(toU64(sext(reg.varOff.value, bits)));
+    const v = lo32(reg.varOff.value);
+    reg.s32Min = v | 0; reg.s32Max = v | 0;
+    reg.u32Min = v; reg.u32Max = v;
+    return;
+  }
+  const topMax = ((reg.s32Max >>> 0) >>> bits) << bits >>> 0;
+  const topMin = ((reg.s32Min >>> 0) >>> bits) << bits >>> 0;
+  if (topMax !== topMin) {
+    setSext32DefaultVal(reg, size);
+    return;
+  }
+  const shift = 32 - bits;
+  const initMax = (reg.s32Max << shift) >> shift;
+  const initMin = (reg.s32Min << shift) >> shift;
+  const s32Max = Math.max(initMax, initMin);
+  const s32Min = Math.min(initMax, initMin);
+  if ((s32Min >= 0) === (s32Max >= 0)) {
+    reg.s32Min = s32Min;
+    reg.s32Max = s32Max;
+    reg.u32Min = s32Min >>> 0;
+    reg.u32Max = s32Max >>> 0;
+    reg.varOff = tnumSubreg(tnumRange(toU64(BigInt(s32Min)), toU64(BigInt(s32Max))));
+    return;
+  }
+  setSext32DefaultVal(reg, size);
+}
+
+// ---- misc -------------------------------------------------------------------
+
+/** A fresh unbounded scalar (markRegUnknown on a new object). */
+export function makeScalarUnknown(): BpfRegState {
+  const r: BpfRegState = {
+    type: RegType.SCALAR_VALUE, typeFlags: 0, off: 0, varOff: tnumUnknown(),
+    smin: S64_MIN, smax: S64_MAX, umin: 0n, umax: U64_MAX,
+    s32Min: S32_MIN, s32Max: S32_MAX, u32Min: 0, u32Max: U32_MAX,
+    id: 0, refObjId: 0, range: 0, mapIndex: -1, frameno: 0, subregDef: 0, precise: false,
+  };
+  return r;
+}
+
+/** A fresh scalar known to be `v` (u64 or s64 bigint). */
+export function makeScalarConst(v: bigint): BpfRegState {
+  const r = makeScalarUnknown();
+  markRegKnown(r, v);
+  return r;
+}
+
+/** Concrete u64 x is in every range and the tnum of reg (test/soundness helper). */
+export function regContains(reg: BpfRegState, x: bigint): boolean {
+  const u = toU64(x);
+  const s = toS64(u);
+  const u32 = lo32(u);
+  const s32 = u32 | 0;
+  return (u & ~reg.varOff.mask) === reg.varOff.value &&
+    u >= reg.umin && u <= reg.umax && s >= reg.smin && s <= reg.smax &&
+    u32 >= reg.u32Min && u32 <= reg.u32Max && s32 >= reg.s32Min && s32 <= reg.s32Max;
+}
+
+export type { Tnum };

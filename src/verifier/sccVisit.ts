@@ -1,0 +1,125 @@
+// SCC visits and loop backedges (Linux 6.17+): states found equal to a
+// looping checkpoint are kept as backedges and, once every path from the SCC
+// entry is explored, precision is propagated over them to a fixed point.
+import { type VerifierEnv, VerifierError, EFAULT, verbose, logLevel2 } from './env.js';
+import type { BpfVerifierState } from './state.js';
+import { MAX_CALL_FRAMES } from './state.js';
+import { frameInsnIdx } from './frames.js';
+import { updatePeakStates } from './states.js';
+import { propagatePrecision } from './pruning.js';
+import { markAllScalarsPrecise } from './backtrack.js';
+
+export const MAX_BACKEDGE_ITERS = 64;
+
+export interface SccVisit {
+  callchain: SccCallchain;
+  entryState: BpfVerifierState | null;
+  /** Newest first, as the kernel's singly linked list. */
+  backedges: BpfVerifierState[];
+}
+
+export interface SccCallchain {
+  callsites: number[]; // MAX_CALL_FRAMES - 1 entries, 0 = unused
+  scc: number;
+}
+
+export function computeSccCallchain(env: VerifierEnv, st: BpfVerifierState): SccCallchain | null {
+  const callsites = new Array<number>(MAX_CALL_FRAMES - 1).fill(0);
+  for (let i = 0; i <= st.curframe; i++) {
+    const insnIdx = frameInsnIdx(st, i);
+    const scc = env.aux[insnIdx]?.scc ?? 0;
+    if (scc) return { callsites, scc };
+    if (i < st.curframe) callsites[i] = insnIdx;
+    else return null;
+  }
+  return null;
+}
+
+const key = (c: SccCallchain): string => `${c.callsites.join(',')}/${c.scc}`;
+
+export function formatCallchain(c: SccCallchain): string {
+  let s = '(';
+  for (const cs of c.callsites) {
+    if (!cs) break;
+    s += `${cs},`;
+  }
+  return `${s}${c.scc})`;
+}
+
+export function maybeEnterScc(env: VerifierEnv, st: BpfVerifierState): void {
+  const cc = computeSccCallchain(env, st);
+  if (!cc) return;
+  const k = key(cc);
+  let visit = env.sccVisits.get(k);
+  if (!visit) {
+    visit = { callchain: cc, entryState: null, backedges: [] };
+    env.sccVisits.set(k, visit);
+  }
+  if (!visit.entryState) {
+    visit.entryState = st;
+    if (logLevel2(env)) verbose(env, `SCC enter ${formatCallchain(cc)}\n`);
+  }
+}
+
+export function maybeExitScc(env: VerifierEnv, st: BpfVerifierState): void {
+  const cc = computeSccCallchain(env, st);
+  if (!cc) return;
+  const visit = env.sccVisits.get(key(cc));
+  if (!visit) {
+    if (!st.speculative) {
+      verbose(env, `verifier bug: scc exit: no visit info for call chain ${formatCallchain(cc)}\n`);
+      throw new VerifierError(EFAULT, 'scc exit');
+    }
+    return;
+  }
+  if (visit.entryState !== st) return;
+  if (logLevel2(env)) verbose(env, `SCC exit ${formatCallchain(cc)}\n`);
+  visit.entryState = null;
+  env.numBackedges -= visit.backedges.length;
+  updatePeakStates(env);
+  propagateBackedges(env, visit);
+}
+
+export function addSccBackedge(env: VerifierEnv, st: BpfVerifierState, backedge: BpfVerifierState): void {
+  const cc = computeSccCallchain(env, st);
+  if (!cc) {
+    verbose(env, `verifier bug: add backedge: no SCC in verification path, insn_idx ${st.insnIdx}\n`);
+    throw new VerifierError(EFAULT, 'add backedge');
+  }
+  const visit = env.sccVisits.get(key(cc));
+  if (!visit) {
+    verbose(env, `verifier bug: add backedge: no visit info for call chain ${formatCallchain(cc)}\n`);
+    throw new VerifierError(EFAULT, 'add backedge');
+  }
+  if (logLevel2(env)) verbose(env, `SCC backedge ${formatCallchain(cc)}\n`);
+  visit.backedges.unshift(backedge);
+  env.numBackedges++;
+  updatePeakStates(env);
+}
+
+export function incompleteReadMarks(env: VerifierEnv, st: BpfVerifierState): boolean {
+  const cc = computeSccCallchain(env, st);
+  if (!cc) return false;
+  const visit = env.sccVisits.get(key(cc));
+  return !!visit && visit.backedges.length > 0;
+}
+
+function propagateBackedges(env: VerifierEnv, visit: SccVisit): void {
+  if (env.opts.backedgePropagation) {
+    let i = 0;
+    let changed: boolean;
+    do {
+      if (i++ > MAX_BACKEDGE_ITERS) {
+        if (logLevel2(env)) verbose(env, 'propagate_backedges: too many iterations\n');
+        for (const be of visit.backedges) markAllScalarsPrecise(env, be);
+        break;
+      }
+      changed = false;
+      for (const be of visit.backedges) {
+        if (propagatePrecision(env, be.equalState as BpfVerifierState, be)) changed = true;
+      }
+    } while (changed);
+  }
+  for (const be of visit.backedges) env.hist.release(be);
+  visit.backedges = [];
+}

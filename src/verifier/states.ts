@@ -1,0 +1,87 @@
+// push_stack / pop_stack / update_branch_counts and state-list bookkeeping.
+import { type VerifierEnv, type BpfVerifierStackElem, type BpfVerifierStateList, VerifierError, EFAULT, verbose } from './env.js';
+import type { BpfVerifierState } from './state.js';
+import { copyVerifierStateNoHist, newVerifierState } from './regState.js';
+import type { CopyReason } from '../history/history.js';
+import { maybeExitScc, incompleteReadMarks } from './sccVisit.js';
+
+export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+export const BPF_COMPLEXITY_LIMIT_STATES = 64;
+
+/** copy_verifier_state, history included. */
+export function copyVerifierState(env: VerifierEnv, dst: BpfVerifierState, src: BpfVerifierState, why: CopyReason): void {
+  env.hist.copyInto(dst, src, why);
+  copyVerifierStateNoHist(dst, src);
+}
+
+/** A brand-new state object that is a copy of src. */
+export function cloneVerifierState(env: VerifierEnv, src: BpfVerifierState, why: CopyReason): BpfVerifierState {
+  const dst = newVerifierState(env.hist.newSlot());
+  copyVerifierState(env, dst, src, why);
+  return dst;
+}
+
+export function updatePeakStates(env: VerifierEnv): void {
+  const cur = env.exploredStatesSize + env.freeListSize + env.numBackedges;
+  if (cur > env.peakStates) env.peakStates = cur;
+}
+
+export function pushStack(env: VerifierEnv, insnIdx: number, prevInsnIdx: number, speculative: boolean): BpfVerifierState {
+  const cur = env.curState;
+  const st = cloneVerifierState(env, cur, 'push_stack');
+  const elem: BpfVerifierStackElem = { st, insnIdx, prevInsnIdx, next: env.head, logPos: env.log.endPos };
+  env.head = elem;
+  env.stackSize++;
+  st.speculative = st.speculative || speculative;
+  env.hist.seal(st, 'enqueued');
+  if (env.stackSize > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
+    verbose(env, `The sequence of ${env.stackSize} jumps is too complex.\n`);
+    throw new VerifierError(EFAULT, 'jmp seq');
+  }
+  if (st.parent) st.parent.branches++;
+  return st;
+}
+
+/** Returns false when the stack is empty (-ENOENT). */
+export function popStack(env: VerifierEnv, popLog: boolean): { insnIdx: number; prevInsnIdx: number } | null {
+  const head = env.head;
+  if (!head) return null;
+  copyVerifierState(env, env.curState, head.st, 'pop_stack');
+  if (popLog) env.log.reset(head.logPos);
+  env.hist.release(head.st);
+  env.head = head.next;
+  env.stackSize--;
+  return { insnIdx: head.insnIdx, prevInsnIdx: head.prevInsnIdx };
+}
+
+/** The state list node that holds checkpoint `st`, if any. */
+export function stateListOf(env: VerifierEnv, st: BpfVerifierState): BpfVerifierStateList | null {
+  return env.stateListOf.get(st) ?? null;
+}
+
+export function maybeFreeVerifierState(env: VerifierEnv, sl: BpfVerifierStateList): void {
+  if (!sl.inFreeList || sl.state.branches !== 0 || incompleteReadMarks(env, sl.state)) return;
+  const i = env.freeList.indexOf(sl);
+  if (i >= 0) env.freeList.splice(i, 1);
+  env.stateListOf.delete(sl.state);
+  env.hist.release(sl.state);
+  env.freeListSize--;
+}
+
+export function updateBranchCounts(env: VerifierEnv, start: BpfVerifierState): void {
+  let st: BpfVerifierState | null = start;
+  let sl: BpfVerifierStateList | null = null;
+  while (st) {
+    const br = --st.branches;
+    if (br < 0) throw new VerifierError(EFAULT, 'branches_to_explore < 0');
+    if (br) break;
+    env.hist.finalize(st);
+    maybeExitScc(env, st);
+    const parent: BpfVerifierState | null = st.parent;
+    const parentSl = parent ? stateListOf(env, parent) : null;
+    if (sl) maybeFreeVerifierState(env, sl);
+    st = parent;
+    sl = parentSl;
+  }
+}

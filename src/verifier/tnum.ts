@@ -1,0 +1,189 @@
+// Tracked numbers (kernel/bpf/tnum.c): each bit is known 0, known 1 or
+// unknown (mask bit set). All values are u64 bigints in [0, 2^64).
+// Functions never mutate their arguments; they return fresh objects.
+import type { Tnum } from './reg.js';
+
+export type { Tnum };
+
+export const U64_MASK = (1n << 64n) - 1n;
+const U32_MASK = 0xffffffffn;
+
+const u64 = (x: bigint): bigint => x & U64_MASK;
+
+export const tnum = (value: bigint, mask: bigint): Tnum => ({ value, mask });
+
+/** A completely unknown value. Treat as read-only. */
+export const TNUM_UNKNOWN: Readonly<Tnum> = Object.freeze({ value: 0n, mask: U64_MASK });
+
+export const tnumUnknown = (): Tnum => ({ value: 0n, mask: U64_MASK });
+
+export const tnumConst = (value: bigint): Tnum => ({ value: u64(value), mask: 0n });
+
+/** Index (1-based) of the most significant set bit, 0 for 0 (fls64). */
+export const fls64 = (x: bigint): number => (x === 0n ? 0 : x.toString(2).length);
+
+export function tnumRange(min: bigint, max: bigint): Tnum {
+  const chi = u64(min ^ max);
+  const bits = fls64(chi);
+  if (bits > 63) return tnumUnknown();
+  const delta = (1n << BigInt(bits)) - 1n;
+  return { value: u64(min) & ~delta, mask: delta };
+}
+
+export const tnumLshift = (a: Tnum, shift: number): Tnum => {
+  const s = BigInt(shift);
+  return { value: u64(a.value << s), mask: u64(a.mask << s) };
+};
+
+export const tnumRshift = (a: Tnum, shift: number): Tnum => {
+  const s = BigInt(shift);
+  return { value: a.value >> s, mask: a.mask >> s };
+};
+
+export function tnumArshift(a: Tnum, minShift: number, insnBitness: 32 | 64): Tnum {
+  const s = BigInt(minShift);
+  if (insnBitness === 32) {
+    return {
+      value: BigInt.asUintN(32, BigInt.asIntN(32, a.value) >> s),
+      mask: BigInt.asUintN(32, BigInt.asIntN(32, a.mask) >> s),
+    };
+  }
+  return {
+    value: BigInt.asUintN(64, BigInt.asIntN(64, a.value) >> s),
+    mask: BigInt.asUintN(64, BigInt.asIntN(64, a.mask) >> s),
+  };
+}
+
+export function tnumAdd(a: Tnum, b: Tnum): Tnum {
+  const sm = u64(a.mask + b.mask);
+  const sv = u64(a.value + b.value);
+  const sigma = u64(sm + sv);
+  const chi = sigma ^ sv;
+  const mu = chi | a.mask | b.mask;
+  return { value: sv & ~mu, mask: mu };
+}
+
+export function tnumSub(a: Tnum, b: Tnum): Tnum {
+  const dv = u64(a.value - b.value);
+  const alpha = u64(dv + a.mask);
+  const beta = u64(dv - b.mask);
+  const chi = alpha ^ beta;
+  const mu = chi | a.mask | b.mask;
+  return { value: dv & ~mu, mask: mu };
+}
+
+export const tnumNeg = (a: Tnum): Tnum => tnumSub({ value: 0n, mask: 0n }, a);
+
+export function tnumAnd(a: Tnum, b: Tnum): Tnum {
+  const alpha = a.value | a.mask;
+  const beta = b.value | b.mask;
+  const v = a.value & b.value;
+  return { value: v, mask: alpha & beta & ~v };
+}
+
+export function tnumOr(a: Tnum, b: Tnum): Tnum {
+  const v = a.value | b.value;
+  const mu = a.mask | b.mask;
+  return { value: v, mask: mu & ~v };
+}
+
+export function tnumXor(a: Tnum, b: Tnum): Tnum {
+  const v = a.value ^ b.value;
+  const mu = a.mask | b.mask;
+  return { value: v & ~mu, mask: mu };
+}
+
+export function tnumMul(a: Tnum, b: Tnum): Tnum {
+  let acc: Tnum = { value: 0n, mask: 0n };
+  let av = a.value, am = a.mask;
+  let bt = b;
+  while (av !== 0n || am !== 0n) {
+    if (av & 1n) acc = tnumAdd(acc, bt);
+    else if (am & 1n) acc = tnumUnion(acc, tnumAdd(acc, bt));
+    av >>= 1n;
+    am >>= 1n;
+    bt = tnumLshift(bt, 1);
+  }
+  return acc;
+}
+
+/** True if the known bits of a and b agree. */
+export function tnumOverlap(a: Tnum, b: Tnum): boolean {
+  const mu = u64(~a.mask & ~b.mask);
+  return (a.value & mu) === (b.value & mu);
+}
+
+export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
+  const v = a.value | b.value;
+  const mu = a.mask & b.mask;
+  return { value: v & ~mu, mask: mu };
+}
+
+export function tnumUnion(a: Tnum, b: Tnum): Tnum {
+  const v = a.value & b.value;
+  const mu = (a.value ^ b.value) | a.mask | b.mask;
+  return { value: v & ~mu, mask: mu };
+}
+
+export function tnumCast(a: Tnum, size: number): Tnum {
+  const m = (1n << BigInt(size * 8)) - 1n;
+  return { value: a.value & m, mask: a.mask & m };
+}
+
+export const tnumIsConst = (a: Tnum): boolean => a.mask === 0n;
+export const tnumEqualsConst = (a: Tnum, b: bigint): boolean => a.mask === 0n && a.value === b;
+export const tnumIsUnknown = (a: Tnum): boolean => a.mask === U64_MASK;
+
+export function tnumIsAligned(a: Tnum, size: bigint): boolean {
+  if (size === 0n) return true;
+  return ((a.value | a.mask) & (size - 1n)) === 0n;
+}
+
+/** True if b is a subset of a. */
+export function tnumIn(a: Tnum, b: Tnum): boolean {
+  if (b.mask & ~a.mask) return false;
+  return a.value === (b.value & ~a.mask);
+}
+
+/** True if the concrete u64 x is a member of a (test helper, not in the kernel). */
+export const tnumContains = (a: Tnum, x: bigint): boolean => (u64(x) & ~a.mask) === a.value;
+
+/** 64-char tristate binary expansion (tnum_sbin). */
+export function tnumSbin(a: Tnum): string {
+  let s = '';
+  for (let i = 63n; i >= 0n; i--) {
+    const bit = 1n << i;
+    s += a.mask & bit ? 'x' : a.value & bit ? '1' : '0';
+  }
+  return s;
+}
+
+export const tnumSubreg = (a: Tnum): Tnum => ({ value: a.value & U32_MASK, mask: a.mask & U32_MASK });
+
+export const tnumClearSubreg = (a: Tnum): Tnum =>
+  ({ value: a.value & ~U32_MASK & U64_MASK, mask: a.mask & ~U32_MASK & U64_MASK });
+
+export const tnumWithSubreg = (reg: Tnum, subreg: Tnum): Tnum =>
+  tnumOr(tnumClearSubreg(reg), tnumSubreg(subreg));
+
+export const tnumConstSubreg = (a: Tnum, value: number | bigint): Tnum =>
+  tnumWithSubreg(a, tnumConst(BigInt.asUintN(32, BigInt(value))));
+
+export const tnumSubregIsConst = (a: Tnum): boolean => (a.mask & U32_MASK) === 0n;
+
+function swabBytes(x: bigint, bytes: number): bigint {
+  let r = 0n;
+  for (let i = 0; i < bytes; i++) {
+    r = (r << 8n) | ((x >> BigInt(i * 8)) & 0xffn);
+  }
+  return r;
+}
+
+export const tnumBswap16 = (a: Tnum): Tnum =>
+  ({ value: swabBytes(a.value & 0xffffn, 2), mask: swabBytes(a.mask & 0xffffn, 2) });
+export const tnumBswap32 = (a: Tnum): Tnum =>
+  ({ value: swabBytes(a.value & U32_MASK, 4), mask: swabBytes(a.mask & U32_MASK, 4) });
+export const tnumBswap64 = (a: Tnum): Tnum =>
+  ({ value: swabBytes(a.value, 8), mask: swabBytes(a.mask, 8) });
+
+export const tnumEq = (a: Tnum, b: Tnum): boolean => a.value === b.value && a.mask === b.mask;

@@ -1,0 +1,145 @@
+// bpf_check for the model: the pre-passes, do_check_main, and the Result.
+import type { Program } from '../isa/program.js';
+import { BPF_F_TEST_STATE_FREQ } from '../isa/program.js';
+import { disasmInsn } from '../isa/disasm.js';
+import type { Result, StatePrecision, FramePrecision } from '../result/result.js';
+import type { InsnHistory } from '../history/history.js';
+import { type VerifierEnv, type VerifierOptions, VerifierError, Unsupported, verbose } from './env.js';
+import { VLog } from './vlog.js';
+import { RegType } from './reg.js';
+import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfVerifierState } from './state.js';
+import { newFuncState, newRegState, newVerifierState, BPF_MAIN_FUNC } from './regState.js';
+import { markRegKnownZero } from './scalar.js';
+import { runCfgPasses } from './cfg.js';
+import { formatLiveRegsLog } from './liveRegs.js';
+import { socketCallParams } from './helperProtos.js';
+import { newBacktrackState } from './backtrack.js';
+import { newStackLiveness } from './liveness.js';
+import { markVerifierStateScratched } from './logState.js';
+import { doCheck } from './doCheck.js';
+
+export interface VerifyOptions {
+  history: InsnHistory;
+  backedgePropagation?: boolean;
+  logLevel?: number;
+  testStateFreq?: boolean;
+}
+
+function newEnv(prog: Program, opts: VerifierOptions, log: VLog): VerifierEnv {
+  const hist = opts.history;
+  const st = newVerifierState(hist.newSlot());
+  return {
+    prog, insns: prog.insns, aux: [], subprogs: { info: [], count: 0 }, postorder: [], opts, hist, log,
+    testStateFreq: opts.testStateFreq ?? (prog.flags & BPF_F_TEST_STATE_FREQ) !== 0,
+    bpfCapable: true, allowPtrLeaks: true, allowUninitStack: true,
+    curState: st, head: null, stackSize: 0, explored: [], freeList: [], stateListOf: new Map(),
+    insnIdx: 0, prevInsnIdx: -1, insnProcessed: 0, prevInsnProcessed: 0, jmpsProcessed: 0, prevJmpsProcessed: 0,
+    totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, exploredStatesSize: 0, freeListSize: 0, numBackedges: 0,
+    idGen: 0, curHistEnt: false, scratchedRegs: 0, scratchedStack: 0n, prevLogPos: 0, prevInsnPrintPos: 0,
+    fakeReg: [newRegState(), newRegState()], bt: newBacktrackState(), liveness: newStackLiveness(),
+    sccVisits: new Map(), ptrTypes: [], checkpoints: [],
+  };
+}
+
+function initMainState(env: VerifierEnv): void {
+  const st = env.curState;
+  const f: BpfFuncState = newFuncState(BPF_MAIN_FUNC, 0, 0);
+  st.frame = [f];
+  st.curframe = 0;
+  st.firstInsnIdx = env.subprogs.info[0]?.start ?? 0;
+  st.lastInsnIdx = -1;
+  const r10 = f.regs[10];
+  const r1 = f.regs[1];
+  if (r10) {
+    markRegKnownZero(r10);
+    r10.type = RegType.PTR_TO_STACK;
+    r10.frameno = 0;
+  }
+  if (r1) {
+    markRegKnownZero(r1);
+    r1.type = RegType.PTR_TO_CTX;
+  }
+  markVerifierStateScratched(env);
+}
+
+function collectPrecision(states: BpfVerifierState[]): StatePrecision[] {
+  return states.map((st) => {
+    const frames: FramePrecision[] = [];
+    for (let i = 0; i <= st.curframe; i++) {
+      const f = st.frame[i] as BpfFuncState;
+      const regs: number[] = [];
+      f.regs.forEach((r, j) => { if (r.type === RegType.SCALAR_VALUE && r.precise) regs.push(j); });
+      const stackSlots: number[] = [];
+      f.stack.forEach((s, j) => {
+        if (s.slotType[BPF_REG_SIZE - 1] === SlotType.STACK_SPILL && s.spilledPtr.type === RegType.SCALAR_VALUE && s.spilledPtr.precise) stackSlots.push(j);
+      });
+      frames.push({ frameno: f.frameno, regs, stackSlots });
+    }
+    return { insnIdx: st.insnIdx, frames };
+  });
+}
+
+const lastMeaningfulLine = (log: string): string => {
+  const lines = log.split('\n').filter((l) => l.length > 0);
+  return lines[lines.length - 1] ?? '';
+};
+
+/** Verify `prog` with the model. Never throws for rejections or unsupported constructs. */
+export function verifyProgram(prog: Program, o: VerifyOptions): Result {
+  const opts: VerifierOptions = {
+    history: o.history,
+    backedgePropagation: o.backedgePropagation ?? true,
+    logLevel: o.logLevel ?? 0,
+    ...(o.testStateFreq !== undefined ? { testStateFreq: o.testStateFreq } : {}),
+  };
+  // Rejections need the last log line even when no log was asked for.
+  const log = new VLog(opts.logLevel || 1);
+  const env = newEnv(prog, opts, log);
+  let errno = 0;
+  let unsupportedAt: number | undefined;
+  let unsupportedWhat = '';
+  let error = '';
+  try {
+    const passes = runCfgPasses(prog.insns, { logLevel: log.level, bpfCapable: true, callParams: socketCallParams });
+    for (const l of passes.log) verbose(env, `${l}\n`);
+    if (!passes.ok) {
+      verbose(env, `${passes.error}\n`);
+      throw new VerifierError(passes.errno, passes.error);
+    }
+    env.aux = passes.aux;
+    env.subprogs = passes.subprogs;
+    env.postorder = passes.postorder;
+    if (log.level & 2) {
+      for (const l of formatLiveRegsLog(prog.insns, env.aux, (i) => disasmInsn(prog.insns, i))) verbose(env, `${l}\n`);
+    }
+    initMainState(env);
+    doCheck(env);
+  } catch (e) {
+    if (e instanceof VerifierError) errno = e.errno;
+    else if (e instanceof Unsupported) {
+      unsupportedAt = e.insnIdx;
+      unsupportedWhat = e.message;
+    } else throw e;
+  }
+  if (unsupportedAt === undefined) {
+    if (errno) error = lastMeaningfulLine(log.text());
+    verbose(env, `processed ${env.insnProcessed} insns (limit 1000000) max_states_per_insn ${env.maxStatesPerInsn} total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`);
+  }
+  const result: Result = {
+    verdict: unsupportedAt !== undefined ? 'unsupported' : errno ? 'reject' : 'accept',
+    errno,
+    error: unsupportedAt !== undefined ? unsupportedWhat : error,
+    insns: env.insnProcessed,
+    total_states: env.totalStates,
+    peak_states: env.peakStates,
+    max_states_per_insn: env.maxStatesPerInsn,
+    markPrecise: [],
+    precision: collectPrecision(env.checkpoints),
+    history: o.history.stats(),
+  };
+  const text = log.text();
+  result.markPrecise = text.split('\n').filter((l) => l.startsWith('mark_precise:'));
+  if (opts.logLevel) result.log = text;
+  if (unsupportedAt !== undefined) result.unsupportedAt = unsupportedAt;
+  return result;
+}
