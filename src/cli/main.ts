@@ -59,6 +59,30 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
     { json: true },
   ).action(run(async () => (await import('./cmdCorpus.js')).corpusCommand));
 
+  addSharedOptions(
+    sub('verify').description('run the model on programs and print verdicts and statistics')
+      .argument('<files...>', 'program files (.bin, .s, .json) or directories')
+      .option('--history-stats', 'add instruction-history statistics columns')
+      .option('--expect-accept', 'exit 1 when any program is rejected'),
+    { model: true, load: true, json: true },
+  ).action(run(async () => (await import('./cmdVerify.js')).verifyCommand));
+
+  const compare = addSharedOptions(
+    sub('compare').description('compare the model with the live kernel (or two history implementations) field by field')
+      .argument('[files...]', 'program files (.bin, .s, .json) or directories')
+      .option('--a <side>', 'first side: copy|shared|audited|kernel (default: --history)')
+      .option('--b <side>', 'second side: copy|shared|audited|kernel (default: kernel)')
+      .option('--corpus [dir]', 'add the selftests corpus programs')
+      .option('--gen <preset>', 'add generated programs (generators/)')
+      .option('--count <n>', 'number of generated programs (default 100)')
+      .option('--seed <s>', 'generator seed (default 1)')
+      .option('--filter <regex>', 'only programs whose name matches'),
+    { model: true, load: true, json: true },
+  ).action(run(async () => (await import('./cmdCompare.js')).compareCommand));
+  // compare loads both sides at level 2 unless told otherwise.
+  compare.options.find((o) => o.long === '--log-level')?.default(2);
+  compare.setOptionValueWithSource('logLevel', 2, 'default');
+
   return program;
 }
 

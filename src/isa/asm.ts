@@ -2,6 +2,9 @@
 //  - the kernel verifier log (`3: (07) r1 += -8`, `if r1 > 0x7 goto pc+2`),
 //  - selftests / LLVM inline asm (`r1 += -8;`, `if r1 > 7 goto l0_%=;`).
 // Plus `.insn code, dst, src, off, imm` for one raw slot (any field values).
+// `rN = IMM` is mov64 when IMM fits s32 and ld_imm64 otherwise; `ll` (or the
+// log's `(18)` prefix) forces ld_imm64. `call NAME#ID` is a helper when NAME
+// is that helper's name (or `unknown`), else a kfunc with BTF id ID.
 // Statements are separated by newlines or `;`. Comments: `//`, `/* */`, `#`
 // at the start of a line or after a blank, and `;` as the first character
 // of a line (so `; type: xdp` headers are comments).
@@ -253,16 +256,18 @@ class Asm {
       this.emit(insn(code, 0, helper ? 0 : BPF_PSEUDO_KFUNC_CALL, 0, id));
       return;
     }
-    if ((m = /^(-?\d+)$/.exec(t))) {
+    if ((m = /^(-?(?:0[xX][0-9a-fA-F]+|\d+))$/.exec(t))) {
       this.emit(insn(code, 0, 0, 0, this.imm32(m[1]!)));
       return;
     }
-    const name = (/^%\[\s*(\w+)\s*\]$/.exec(t)?.[1]) ?? t;
+    const sub = /^%\[\s*(\w+)\s*\]$/.exec(t)?.[1];
+    const name = sub ?? t;
     const id = helperId(name);
     if (id !== undefined && /^[\w]+$/.test(name)) {
       this.emit(insn(code, 0, 0, 0, id));
       return;
     }
+    if (sub !== undefined) throw this.err(`unknown helper '${sub}' (a kfunc needs its BTF id: call ${sub}#ID)`);
     if (!new RegExp(`^${LABEL}$`).test(name)) throw this.err(`bad call target '${t}'`);
     // otherwise a subprogram label: pc-relative pseudo call
     const slot = this.emit(insn(code, 0, BPF_PSEUDO_CALL, 0, 0));
@@ -385,7 +390,7 @@ function splitLine(raw: string, line: number): Stmt[] {
   const q = /^"(.*?)(?:\\n)?"\s*$/.exec(s);
   if (q) s = q[1]!.replace(/\\t/g, ' ').trim();
   // kernel log lines: `N: (xx) text   ; state` -- the state annotation is not code
-  const log = /^(?:\d+:\s*)?(\([0-9a-fA-F]{2}\)\s.*?)(?:\s+;\s.*)?$/.exec(s);
+  const log = /^(?:\d+:\s*)?(\([0-9a-fA-F]{2}\)\s.*?)(?:\s+;(?:\s.*)?)?$/.exec(s);
   if (log && /^\d+:|^\(/.test(s)) return [{ text: log[1]!.trim(), line }];
   const out: Stmt[] = [];
   for (const part of s.split(';')) {

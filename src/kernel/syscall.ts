@@ -127,7 +127,8 @@ export function bpfProgLoad(
 ): LoadOutcome {
   if (bytes.length % 8 !== 0) throw new Error(`program length ${bytes.length} is not a multiple of 8`);
   const mapFds = opts.mapFds ?? [];
-  let logSize = logLevel > 0 ? Math.min(opts.logSize ?? LOG_START, LOG_MAX) : 0;
+  // the kernel refuses log buffers under 128 bytes
+  let logSize = logLevel > 0 ? Math.min(Math.max(opts.logSize ?? LOG_START, 128), LOG_MAX) : 0;
   for (;;) {
     const out = withBufs([PL.size, bytes.length, 4, logSize, mapFds.length * 4], ([attr, insns, lic, log, fds]) => {
       insns!.bytes.set(bytes);

@@ -6,12 +6,12 @@ import {
 } from '../isa/opcode.js';
 import type { Insn } from '../isa/insn.js';
 import { type VerifierEnv, VerifierError, EINVAL, EACCES, verbose } from './env.js';
-import { RegType, PTR_MAYBE_NULL, BPF_ADD_CONST, type BpfRegState } from './reg.js';
+import { RegType, PTR_MAYBE_NULL, BPF_ADD_CONST, BPF_ADD_CONST32, BPF_ADD_CONST64, type BpfRegState } from './reg.js';
 import { S64_MIN, S64_MAX, U64_MAX, newRegState, cloneReg } from './regState.js';
 import { tnumAdd, tnumSub, tnumIsConst } from './tnum.js';
-import { markRegUnknown, markReg32Unbounded, regBoundsSync, markRegKnown } from './scalar.js';
+import { markRegUnknown, markReg32Unbounded, regBoundsSync, markRegKnown, isRegConst, regConstValue } from './scalar.js';
 import {
-  adjustScalarForInsn, scalarIdAfterAlu, scalarForkKind, applyScalarFork, movImm, movReg, movSharesId,
+  adjustScalarForInsn, scalarForkKind, applyScalarFork, movImm, movReg, movSharesId,
 } from './alu.js';
 import { checkRegArg, curRegs, RegArgType } from './regArg.js';
 import { assignScalarIdBeforeMov } from './stackAccess.js';
@@ -196,8 +196,35 @@ function adjustRegMinMaxVals(env: VerifierEnv, insn: Insn): void {
     applyScalarFork(branch.frame[branch.curframe]?.regs[insn.dst] as BpfRegState, fork, 0);
     applyScalarFork(dst, fork, -1);
   }
+  // Read before the op: src may be dst, and alu32 results are zero-extended.
+  const dstUmax = dst.umax;
+  const srcConst = isRegConst(src, alu32);
+  const srcVal = srcConst ? regConstValue(src, alu32) : 0n;
   adjustScalarForInsn(insn, dst, src);
-  scalarIdAfterAlu(opcode, !alu32, dst, src, env.bpfCapable);
+  linkScalarDelta(env, opcode, alu32, dst, srcConst, srcVal, dstUmax);
+}
+
+/** Remember a constant delta between linked scalars (r1 = r2; r1 += K), or unlink dst. */
+function linkScalarDelta(env: VerifierEnv, opcode: number, alu32: boolean, dst: BpfRegState, srcConst: boolean, val: bigint, dstUmax: bigint): void {
+  const clear = (): void => {
+    dst.off = 0;
+    dst.id = 0;
+  };
+  if (!(env.bpfCapable && (opcode === BPF_ADD || opcode === BPF_SUB) && dst.id && srcConst)) {
+    clear();
+    return;
+  }
+  const sval = BigInt.asIntN(64, val);
+  if (!alu32 && (sval < -0x80000000n || sval > 0x7fffffffn)) return clear();
+  if (alu32 && dstUmax > 0xffffffffn) return clear();
+  let off = Number(BigInt.asIntN(32, val));
+  if (opcode === BPF_SUB) {
+    if (off === -0x80000000) return clear();
+    off = -off;
+  }
+  if (dst.id & BPF_ADD_CONST) return clear();
+  dst.id = (dst.id | (alu32 ? BPF_ADD_CONST32 : BPF_ADD_CONST64)) >>> 0;
+  dst.off = off;
 }
 
 export function checkAluOp(env: VerifierEnv, insn: Insn): void {

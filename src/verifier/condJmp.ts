@@ -3,10 +3,10 @@ import { BPF_JMP, BPF_JMP32, BPF_JA, BPF_JCOND, BPF_X, BPF_JEQ, BPF_JNE, BPF_MAY
 import type { Insn } from '../isa/insn.js';
 import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK } from '../history/history.js';
 import { type VerifierEnv, VerifierError, EINVAL, EACCES, verbose, logLevel1 } from './env.js';
-import { RegType, BPF_ADD_CONST, type BpfRegState } from './reg.js';
+import { RegType, BPF_ADD_CONST, BPF_ADD_CONST32, type BpfRegState } from './reg.js';
 import { BPF_REG_SIZE, type BpfFuncState, type BpfStackState, type BpfVerifierState } from './state.js';
 import { copyRegState, newRegState } from './regState.js';
-import { markRegKnown, markRegUnknown } from './scalar.js';
+import { markRegKnown, markRegUnknown, zextReg32, regBoundsSync } from './scalar.js';
 import { tnumAdd, tnumIsConst } from './tnum.js';
 import { scalar32MinMaxAdd, scalarMinMaxAdd } from './alu.js';
 import { isBranchTaken, regSetMinMax } from './branch.js';
@@ -17,9 +17,9 @@ import { markChainPrecision, linkedRegsPack, LINKED_REGS_MAX, type LinkedReg } f
 import { printInsnState } from './logState.js';
 import { isSpilledReg } from './stackAccess.js';
 import { exploredBucket, newIdMap, regsExact } from './pruning.js';
-import { sameCallsites } from './frames.js';
+import { sameCallsites, frameInsnIdx } from './frames.js';
 
-function collectLinkedRegs(vstate: BpfVerifierState, id: number, out: LinkedReg[]): void {
+function collectLinkedRegs(env: VerifierEnv, vstate: BpfVerifierState, id: number, out: LinkedReg[]): void {
   id = id & ~BPF_ADD_CONST;
   const add = (reg: BpfRegState, frameno: number, spiOrReg: number, isReg: boolean): void => {
     if (reg.type !== RegType.SCALAR_VALUE || (reg.id & ~BPF_ADD_CONST) !== id) return;
@@ -28,7 +28,9 @@ function collectLinkedRegs(vstate: BpfVerifierState, id: number, out: LinkedReg[
   };
   for (let i = vstate.curframe; i >= 0; i--) {
     const func = vstate.frame[i] as BpfFuncState;
-    for (let j = 0; j < 10; j++) add(func.regs[j] as BpfRegState, i, j, true);
+    // 6.18.y: only registers live at the frame's insn can be linked.
+    const live = env.aux[frameInsnIdx(vstate, i)]?.liveRegsBefore ?? 0xffff;
+    for (let j = 0; j < 10; j++) if (live & (1 << j)) add(func.regs[j] as BpfRegState, i, j, true);
     for (let j = 0; j < func.allocatedStack / BPF_REG_SIZE; j++) {
       const s = func.stack[j];
       if (!s || !isSpilledReg(s)) continue;
@@ -50,15 +52,19 @@ function syncLinkedRegs(vstate: BpfVerifierState, known: BpfRegState, linked: Li
     } else {
       const sd = reg.subregDef;
       const off = reg.off;
+      const savedId = reg.id;
       const fake = newRegState();
       fake.type = RegType.SCALAR_VALUE;
-      markRegKnown(fake, BigInt((reg.off | 0) - (known.off | 0)));
+      markRegKnown(fake, BigInt(reg.off) - BigInt(known.off));
       copyRegState(reg, known);
       reg.off = off;
+      reg.id = savedId;
       reg.subregDef = sd;
       scalar32MinMaxAdd(reg, fake);
       scalarMinMaxAdd(reg, fake);
       reg.varOff = tnumAdd(reg.varOff, fake.varOff);
+      if (savedId & BPF_ADD_CONST32) zextReg32(reg);
+      regBoundsSync(reg);
     }
   }
 }
@@ -93,6 +99,18 @@ function widenImpreciseScalars(env: VerifierEnv, old: BpfVerifierState, cur: Bpf
     }
   }
 }
+
+/** reg_not_null: pointer types that are never NULL (stack and ctx pointers are not among them). */
+const regNotNull = (r: BpfRegState): boolean => {
+  if (r.typeFlags & 0x100) return false;
+  switch (r.type) {
+    case RegType.PTR_TO_SOCKET: case RegType.PTR_TO_TCP_SOCK: case RegType.PTR_TO_MAP_VALUE: case RegType.PTR_TO_MAP_KEY:
+    case RegType.PTR_TO_SOCK_COMMON: case RegType.PTR_TO_MEM: case RegType.CONST_PTR_TO_MAP:
+      return true;
+    default:
+      return false;
+  }
+};
 
 export function checkCondJmpOp(env: VerifierEnv, insn: Insn): number {
   const thisBranch = env.curState;
@@ -147,7 +165,7 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): number {
   if (insnFlags) pushJmpHistory(env, thisBranch, insnFlags, 0n);
 
   const isJmp32 = opClass(insn.code) === BPF_JMP32;
-  const pred = isBranchTaken(dst, src, opcode, isJmp32, (r) => r.type === RegType.PTR_TO_STACK || r.type === RegType.PTR_TO_CTX);
+  const pred = isBranchTaken(dst, src, opcode, isJmp32, regNotNull);
   if (pred >= 0) {
     if (dst.type === RegType.SCALAR_VALUE) markChainPrecision(env, insn.dst);
     if (opSrc(insn.code) === BPF_X && src.type === RegType.SCALAR_VALUE) markChainPrecision(env, insn.src);
@@ -162,8 +180,8 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): number {
   }
 
   const linked: LinkedReg[] = [];
-  if (opSrc(insn.code) === BPF_X && src.type === RegType.SCALAR_VALUE && src.id) collectLinkedRegs(thisBranch, src.id, linked);
-  if (dst.type === RegType.SCALAR_VALUE && dst.id) collectLinkedRegs(thisBranch, dst.id, linked);
+  if (opSrc(insn.code) === BPF_X && src.type === RegType.SCALAR_VALUE && src.id) collectLinkedRegs(env, thisBranch, src.id, linked);
+  if (dst.type === RegType.SCALAR_VALUE && dst.id) collectLinkedRegs(env, thisBranch, dst.id, linked);
   if (linked.length > 1) pushJmpHistory(env, thisBranch, 0, linkedRegsPack(linked));
 
   const other = pushStack(env, idx + insn.off + 1, idx, false);

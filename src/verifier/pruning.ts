@@ -35,10 +35,11 @@ function checkIds(oldId: number, curId: number, m: IdMap): boolean {
   return true;
 }
 
+/** 6.18.y: an old id of 0 means "independent", which any current id satisfies. */
 function checkScalarIds(oldId: number, curId: number, m: IdMap): boolean {
-  const o = oldId ? oldId : ++m.tmpIdGen;
+  if (!oldId) return true;
   const c = curId ? curId : ++m.tmpIdGen;
-  return checkIds(o, c, m);
+  return checkIds(oldId, c, m);
 }
 
 const rangeWithin = (o: BpfRegState, c: BpfRegState): boolean =>
@@ -69,9 +70,11 @@ function regsafe(o: BpfRegState, c: BpfRegState, m: IdMap, exact: ExactLevel): b
   switch (o.type) {
     case RegType.SCALAR_VALUE:
       if (!o.precise && exact === ExactLevel.NOT_EXACT) return true;
-      if ((o.id & BPF_ADD_CONST) !== (c.id & BPF_ADD_CONST)) return false;
+      if ((o.id & BPF_ADD_CONST) && !(c.id & BPF_ADD_CONST)) return false;
+      if (o.id && !(o.id & BPF_ADD_CONST) && (c.id & BPF_ADD_CONST)) return false;
       if ((o.id & BPF_ADD_CONST) && o.off !== c.off) return false;
-      return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) && checkScalarIds(o.id, c.id, m);
+      if (!checkScalarIds(o.id, c.id, m)) return false;
+      return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
     case RegType.PTR_TO_MAP_KEY:
     case RegType.PTR_TO_MAP_VALUE:
     case RegType.PTR_TO_MEM:

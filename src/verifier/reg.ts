@@ -36,8 +36,11 @@ export enum RegType {
 export const PTR_MAYBE_NULL = 1 << 8;
 export const MEM_RDONLY = 1 << 9;
 
-// Scalar id flag marking "this scalar = linked base + reg.off" (6.18 BPF_ADD_CONST).
-export const BPF_ADD_CONST = 1 << 31 >>> 0;
+// Scalar id flags marking "this scalar = linked base + reg.off"; 6.18.y splits
+// them by the ALU width that created the delta (BPF_ADD_CONST64/32).
+export const BPF_ADD_CONST64 = 0x80000000;
+export const BPF_ADD_CONST32 = 0x40000000;
+export const BPF_ADD_CONST = BPF_ADD_CONST64 | BPF_ADD_CONST32;
 
 export interface BpfRegState {
   type: RegType;

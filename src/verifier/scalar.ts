@@ -3,10 +3,10 @@
 // Functions mutate the register they are given, like the kernel does, and
 // depend on nothing but their arguments. 64-bit bounds are bigint (u64 in
 // [0, 2^64), s64 in [-2^63, 2^63)); 32-bit bounds are numbers.
-import { RegType, type BpfRegState } from './reg.js';
+import { RegType, BPF_ADD_CONST, BPF_ADD_CONST32, BPF_ADD_CONST64, type BpfRegState } from './reg.js';
 import {
   type Tnum, U64_MASK, fls64, tnumConst, tnumRange, tnumIntersect, tnumSubreg, tnumClearSubreg,
-  tnumOr, tnumCast, tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumUnknown,
+  tnumOr, tnumCast, tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumUnknown, tnumStep,
 } from './tnum.js';
 
 export const U64_MAX = U64_MASK;
@@ -18,9 +18,8 @@ export const S32_MAX = 0x7fffffff;
 const S32_MIN_N = -0x80000000n;
 
 /** Linked-scalar delta flags in reg.id (6.18.y stable: split into 64/32-bit forms). */
-export const BPF_ADD_CONST64 = 0x80000000;
-export const BPF_ADD_CONST32 = 0x40000000;
-export const BPF_ADD_CONST_ANY = 0xc0000000;
+export { BPF_ADD_CONST32, BPF_ADD_CONST64 };
+export const BPF_ADD_CONST_ANY = BPF_ADD_CONST >>> 0;
 const S32_MAX_N = 0x7fffffffn;
 const HI32 = 0xffffffff00000000n;
 const LO32 = 0xffffffffn;
@@ -151,6 +150,17 @@ export function updateReg64Bounds(reg: BpfRegState): void {
   reg.smax = minB(reg.smax, toS64(v | (m & S64_MAX)));
   reg.umin = maxB(reg.umin, v);
   reg.umax = minB(reg.umax, v | m);
+  // 6.18.y stable: if the u64 range and the tnum share one value, it is known
+  const next = tnumStep(reg.varOff, reg.umin);
+  const uminInTnum = (reg.umin & ~m) === v;
+  const tmax = v | m;
+  if (uminInTnum && next > reg.umax) {
+    setRegKnown(reg, reg.umin);
+  } else if (!uminInTnum && next === tmax) {
+    setRegKnown(reg, tmax);
+  } else if (!uminInTnum && next <= reg.umax && tnumStep(reg.varOff, next) > reg.umax) {
+    setRegKnown(reg, next);
+  }
 }
 
 export function updateRegBounds(reg: BpfRegState): void {

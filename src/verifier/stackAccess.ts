@@ -133,7 +133,9 @@ export function checkStackWriteVarOff(env: VerifierEnv, state: BpfFuncState, ptr
       const sr = slot.spilledPtr;
       if (tnumIsConst(sr.varOff) && sr.varOff.value === 0n) {
         zeroUsed = true;
-        continue;
+        // Observed on 6.18.44: only a full 64-bit spill of zero survives; a
+        // narrower zero spill is still used (precision) but becomes STACK_MISC.
+        if (slot.slotType[0] === SlotType.STACK_SPILL) continue;
       }
     }
     slot.spilledPtr.type = RegType.NOT_INIT;

@@ -186,4 +186,19 @@ export const tnumBswap32 = (a: Tnum): Tnum =>
 export const tnumBswap64 = (a: Tnum): Tnum =>
   ({ value: swabBytes(a.value, 8), mask: swabBytes(a.mask, 8) });
 
+/**
+ * tnum_step (6.18.y stable): the smallest member of t greater than z, for
+ * t.value <= z < tmax; z >= tmax gives tmax and z < t.value gives t.value.
+ */
+export function tnumStep(t: Tnum, z: bigint): bigint {
+  const tmax = t.value | t.mask;
+  if (z >= tmax) return tmax;
+  if (z < t.value) return t.value;
+  const d = z - t.value;
+  const carryMask = (1n << BigInt(fls64(d & ~t.mask & U64_MASK))) - 1n;
+  const filled = (d | carryMask | ~t.mask) & U64_MASK;
+  const inc = ((filled + 1n) & U64_MASK) & t.mask;
+  return t.value | inc;
+}
+
 export const tnumEq = (a: Tnum, b: Tnum): boolean => a.value === b.value && a.mask === b.mask;

@@ -53,6 +53,6 @@ export const canonicalInsn: fc.Arbitrary<Insn[]> = fc.oneof(
   s32.map((imm) => [insn(0x06, 0, 0, 0, imm)]),
   fc.oneof(fc.integer({ min: 0, max: 220 }), s32).map((imm) => [insn(0x85, 0, 0, 0, imm)]),
   fc.tuple(oneOf([1, 2]), s32).map(([src, imm]) => [insn(0x85, 0, src, 0, imm)]),
-  fc.constant([insn(0x95, 0, 0, 0, 0)]),
-  fc.constant([insn(0xc2, 0, 0, 0, 0)]),
+  fc.constant<Insn[]>([insn(0x95, 0, 0, 0, 0)]),
+  fc.constant<Insn[]>([insn(0xc2, 0, 0, 0, 0)]),
 );

@@ -121,7 +121,7 @@ describe('assemble: selftests / LLVM syntax', () => {
       '(85) call kernel-function#1234',
       'r2 = 1',
       '5: (25) if r0 > 0x7 goto pc+1',
-      '(95) exit',
+      '(95) exit          ;',
     ].join('\n'));
     expect(p).toEqual([insn(0xb7, 0, 0, 0, 5), insn(0x18, 1, 0, 0, -1), insn(0, 0, 0, 0, 0x12), insn(0x85, 0, 0, 0, 7),
       insn(0x85, 0, 2, 0, 1234), insn(0xb7, 2, 0, 0, 1), insn(0x25, 0, 0, 1, 7), insn(0x95, 0, 0, 0, 0)]);
@@ -148,6 +148,8 @@ describe('assemble: selftests / LLVM syntax', () => {
     expect(err('(07) r1 = 0')).toMatch(/opcode prefix \(07\) does not match/);
     expect(err('r1 += r2 r3')).toMatch(/cannot parse/);
     expect(err('w1 = r2')).toMatch(/mixed r\/w/);
+    expect(err('call %[bpf_iter_num_new]')).toMatch(/unknown helper 'bpf_iter_num_new'.*#ID/);
+    expect(assemble('call 0x7')).toEqual([insn(0x85, 0, 0, 0, 7)]);
   });
 
   it('round trips disasmProgram for canonical programs', () => {

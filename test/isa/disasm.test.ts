@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { disasmInsn, disasmProgram, helperId, helperName, HELPER_NAMES } from '../../src/isa/disasm.js';
 import { encodeProgram } from '../../src/isa/encode.js';
@@ -96,7 +97,7 @@ export function logInsnLines(log: string): { idx: number; text: string }[] {
   for (const line of log.split('\n')) {
     // Listing rows are `[scc] idx: <live mask> text`.
     let m = /^ *(?:\d+ +)?(\d+): [0-9.]{10} (\(.*|BUG_.*)$/.exec(line);
-    m ??= /^(\d+): (\([0-9a-f]{2}\) .*?|BUG_\S*)(?:\s*; .*)?$/.exec(line);
+    m ??= /^(\d+): (\([0-9a-f]{2}\) .*?|BUG_\S*)(?:\s+;(?: .*)?)?$/.exec(line);
     m ??= /before (\d+): (\(.*|BUG_.*)$/.exec(line);
     if (m) out.push({ idx: Number(m[1]), text: m[2]! });
   }
@@ -125,7 +126,7 @@ describe.skipIf(!avail.ok)(`disasm vs live 6.18 kernel log${avail.ok ? '' : ` (s
     const seen = new Set<string>();
     const mismatches: string[] = [];
     let unlisted = 0;
-    for (let n = 0; n < 400; n++) {
+    for (let n = 0; n < 800; n++) {
       const prog = randomProgram(rnd, 40);
       const count = compare(prog, seen, mismatches);
       if (count < disasmProgram(prog).length) unlisted++;
@@ -136,6 +137,12 @@ describe.skipIf(!avail.ok)(`disasm vs live 6.18 kernel log${avail.ok ? '' : ` (s
     // every opcode the generator can emit was printed by the kernel at least once
     const codes = new Set([...seen].map((t) => t.startsWith('(') ? parseInt(t.slice(1, 3), 16) : -1));
     for (const c of [...PLAIN_CODES, ...COND_JMP_CODES, 0x05, 0x06, 0x18, 0x85, 0x95]) expect(codes, c.toString(16)).toContain(c);
+    const all = [...seen].join('\n');
+    for (const form of ['load_acquire(', 'store_release(', 'atomic64_cmpxchg(', 'atomic_fetch_and(', 'atomic64_xchg(',
+      'lock *(u64', 'addr_space_cast(', '&(void __percpu *)', 'skb[r', 'gotol pc', 'may_goto pc', '(s8)', '(s16)', '(s32)',
+      ' s/= ', ' s%= ', ' s>>= ', 'bswap16', 'be32', 'le64', '= -w', '*(s8 *)', 'call unknown#', 'BUG_', 'goto pc-']) {
+      expect(all, form).toContain(form);
+    }
     console.log(`disasm: ${seen.size} distinct instruction lines identical to the kernel log`);
   });
 
@@ -164,5 +171,55 @@ describe.skipIf(!avail.ok)(`disasm vs live 6.18 kernel log${avail.ok ? '' : ` (s
     expect([...seen].filter((s) => s.startsWith('(85) call bpf_')).length).toBe(212);
     expect(seen).toContain('(85) call pc+1');
     expect(seen).toContain('(85) call unknown#212');
+    console.log(`disasm: ${seen.size} more distinct lines (calls, helper names, map loads) identical to the kernel log`);
+  });
+});
+
+/** FUNC type ids by name from vmlinux BTF (test-only, minimal reader). */
+function vmlinuxFuncIds(names: string[]): Map<string, number> {
+  const buf = readFileSync('/sys/kernel/btf/vmlinux');
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const hdrLen = dv.getUint32(4, true);
+  const typeOff = hdrLen + dv.getUint32(8, true);
+  const typeEnd = typeOff + dv.getUint32(12, true);
+  const strOff = hdrLen + dv.getUint32(16, true);
+  const str = (off: number): string => {
+    const start = strOff + off;
+    return buf.toString('latin1', start, buf.indexOf(0, start));
+  };
+  // extra bytes after the 12-byte header, by kind (vlen-scaled where noted)
+  const fixed: Record<number, number> = { 1: 4, 3: 12, 14: 4, 17: 4 };
+  const perVlen: Record<number, number> = { 4: 12, 5: 12, 6: 8, 13: 8, 15: 12, 19: 12 };
+  const want = new Set(names);
+  const out = new Map<string, number>();
+  let id = 1;
+  for (let p = typeOff; p < typeEnd; id++) {
+    const info = dv.getUint32(p + 4, true);
+    const kind = (info >>> 24) & 0x1f;
+    const vlen = info & 0xffff;
+    if (kind === 12) {
+      const name = str(dv.getUint32(p, true));
+      if (want.has(name)) out.set(name, id);
+    }
+    p += 12 + (fixed[kind] ?? 0) + (perVlen[kind] ?? 0) * vlen;
+  }
+  return out;
+}
+
+describe.skipIf(!avail.ok || !existsSync('/sys/kernel/btf/vmlinux'))('kfunc calls vs live kernel log', () => {
+  it('prints the BTF name of the kfunc; disasm matches given the same name', () => {
+    const names = ['bpf_iter_num_new', 'bpf_iter_num_next', 'bpf_iter_num_destroy', 'bpf_rcu_read_lock'];
+    const ids = vmlinuxFuncIds(names);
+    expect(ids.size).toBe(names.length);
+    const byId = new Map([...ids].map(([n, i]) => [i, n]));
+    const opts = { kfuncName: (i: Insn) => byId.get(i.imm) };
+    for (const [name, id] of ids) {
+      const prog = [insn(0xb7, 0, 0, 0, 0), insn(0x85, 0, 2, 0, id), insn(0xb7, 0, 0, 0, 0), insn(0x95, 0, 0, 0, 0)];
+      const r = bpfProgLoad(encodeProgram(prog), 'socket', 0, 2);
+      const lines = logInsnLines(r.log).filter((l) => l.idx === 1);
+      expect(lines.length, r.log).toBeGreaterThan(0);
+      for (const l of lines) expect(l.text).toBe(disasmInsn(prog, 1, opts));
+      expect(lines[0]!.text).toBe(`(85) call ${name}#${id}`);
+    }
   });
 });

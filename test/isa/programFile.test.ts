@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { IsaError } from '../../src/isa/errors.js';
 import { insn } from '../../src/isa/insn.js';
 import { BPF_F_STRICT_ALIGNMENT, BPF_F_TEST_STATE_FREQ, makeProgram } from '../../src/isa/program.js';
@@ -11,6 +11,7 @@ import {
 import { prng, randomProgram } from './kernelCorpus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'verihist-pf-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const sample = makeProgram(
   [insn(0x18, 1, 5, 0, 0), insn(0, 0, 0, 0, 0), insn(0xb7, 0, 0, 0, 0), insn(0x07, 1, 0, 3, 5), insn(0x95, 0, 0, 0, 0)],

@@ -1,0 +1,59 @@
+// The block tree that generators produce and fast-check shrinks. Register and
+// slot fields are abstract references, resolved by the renderer against what
+// is initialized at that point, so every tree (including every shrunk one)
+// renders to a valid program.
+
+import type { AluOp, JmpOp } from '../src/isa/builder.js';
+
+/** Destination reference: index into the writable register pool (mod its size). */
+export type DstRef = number;
+/** Source reference: index into the currently readable scalar registers (mod their count). */
+export type SrcRef = number;
+
+export interface AluStep {
+  op: AluOp;
+  dst: DstRef;
+  /** Register source; null means the immediate form. */
+  src: SrcRef | null;
+  imm: number;
+  w32: boolean;
+}
+
+export type SpillSize = 1 | 2 | 4 | 8;
+
+export type Block =
+  /** Straight-line ALU over initialized registers. */
+  | { t: 'alu'; steps: AluStep[] }
+  /** call bpf_get_prandom_u32 (helper 7) for an unknown scalar; clobbers r1-r5. */
+  | { t: 'rand'; dst: DstRef }
+  /** Store a scalar (or an immediate when none is readable) at r10-8*(slot+1)+sub. */
+  | { t: 'spill'; src: SrcRef | null; slot: number; size: SpillSize; sub: number; imm: number }
+  /** Load back from the stack; an unwritten location renders as `dst = imm`. */
+  | { t: 'fill'; dst: DstRef; slot: number; size: SpillSize; sub: number; imm: number }
+  /** Variable-offset stack read through a masked scalar: window of (mask+8) bytes below r10. */
+  | { t: 'varStack'; idx: SrcRef; tmp: DstRef; dst: DstRef; mask: 0x8 | 0x18 | 0x38 }
+  /** dst = src; dst += delta; if src > bound skip {var-offset read through dst; body}. */
+  | { t: 'linked'; src: SrcRef; dst: DstRef; tmp: DstRef; delta: number; bound: number; body: Block[] }
+  /** if/else diamond (else may be empty). */
+  | { t: 'if'; reg: SrcRef; op: JmpOp; imm: number; reg2: SrcRef | null; w32: boolean; then: Block[]; else: Block[] }
+  /** Guarded early exit: if cond { r0 = scalar; exit }. */
+  | { t: 'exit'; reg: SrcRef; op: JmpOp; imm: number; ret: SrcRef | null }
+  /** Bounded loop on an exact counter: c = 0; do { body; c += 1 } while (c < n). */
+  | { t: 'loop'; n: number; body: Block[] }
+  /** may_goto loop: L: may_goto out; body; goto L; out: */
+  | { t: 'mayGoto'; body: Block[] }
+  /** Deliberately risky construct, expected to make the kernel reject. */
+  | { t: 'risky'; kind: RiskyKind };
+
+export type RiskyKind = 'unboundedVarOff' | 'stackOutOfRange' | 'infiniteLoop';
+export const RISKY_KINDS: readonly RiskyKind[] = ['unboundedVarOff', 'stackOutOfRange', 'infiniteLoop'];
+
+export interface ProgramTree {
+  blocks: Block[];
+  /** Source of the final r0 (null: immediate 0). */
+  ret: SrcRef | null;
+  /** Upper bound on rendered instructions (blocks that do not fit are dropped). */
+  maxInsns: number;
+}
+
+export type BlockKind = Block['t'];

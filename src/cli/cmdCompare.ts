@@ -1,0 +1,136 @@
+// `verihist compare FILES...`: model vs live kernel (default), or two model
+// runs with different history implementations (--a copy --b shared).
+
+import { basename } from 'node:path';
+import type { Program } from '../isa/program.js';
+import { BPF_F_TEST_STATE_FREQ } from '../isa/program.js';
+import type { Comparison, Side } from '../compare/run.js';
+import { EXIT_FINDING, EXIT_OK, UsageError, processIO, sharedOptions, type IO, type SharedOptions } from './options.js';
+import { expandInputs, loadProgram } from './inputs.js';
+import { requireKernel } from './kernelGate.js';
+
+export const COMPARE_SIDES: readonly Side[] = ['kernel', 'copy', 'shared', 'audited'];
+
+export interface NamedProgram {
+  name: string;
+  file?: string;
+  program: Program;
+}
+
+const isSide = (v: unknown): v is Side => typeof v === 'string' && (COMPARE_SIDES as readonly string[]).includes(v);
+
+const applyOverrides = (p: Program, opts: Pick<SharedOptions, 'type' | 'stateFreq'>): Program => ({
+  ...p,
+  ...(opts.type !== undefined ? { progType: opts.type } : {}),
+  flags: opts.stateFreq ? p.flags | BPF_F_TEST_STATE_FREQ : p.flags,
+});
+
+const intOpt = (raw: Record<string, unknown>, key: string, flag: string, dflt: number): number => {
+  const v = raw[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'string' || !/^-?[0-9]+$/.test(v)) throw new UsageError(`${flag}: expected an integer, got '${String(v)}'`);
+  return Number(v);
+};
+
+/** Programs from `verihist compare`'s generators (generators/index.ts, when it exists). */
+export async function generatedPrograms(preset: string, count: number, seed: number): Promise<NamedProgram[]> {
+  const spec = '../../generators/index.js';
+  let mod: unknown;
+  try {
+    mod = await import(spec);
+  } catch {
+    throw new UsageError('--gen: program generators are not available (generators/index.ts)');
+  }
+  const gen = typeof mod === 'object' && mod !== null ? (mod as Record<string, unknown>)['generatePrograms'] : undefined;
+  if (typeof gen !== 'function') throw new UsageError('--gen: generators/index.ts exports no generatePrograms');
+  let out: unknown;
+  try {
+    out = await (gen as (o: { preset: string; count: number; seed: number }) => unknown)({ preset, count, seed });
+  } catch (e) {
+    throw new UsageError(`--gen ${preset}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+  if (!Array.isArray(out)) throw new UsageError('--gen: generatePrograms did not return an array');
+  return out.map((x: unknown, i: number): NamedProgram => {
+    const o = x as Record<string, unknown>;
+    const program = (typeof o['program'] === 'object' && o['program'] !== null ? o['program'] : o) as Program;
+    const name = typeof o['name'] === 'string' ? o['name'] : `${preset}#${i}`;
+    if (!Array.isArray(program.insns)) throw new UsageError('--gen: generatePrograms returned something that is not a Program');
+    return { name, program };
+  });
+}
+
+export async function collectPrograms(args: unknown[], raw: Record<string, unknown>, opts: SharedOptions): Promise<NamedProgram[]> {
+  const files = Array.isArray(args[0]) ? (args[0] as string[]) : [];
+  const list: NamedProgram[] = [];
+  for (const f of expandInputs(files)) {
+    const program = await loadProgram(f, opts);
+    list.push({ name: program.name === 'prog' ? basename(f) : `${basename(f)}:${program.name}`, file: f, program });
+  }
+  if (raw['corpus'] !== undefined && raw['corpus'] !== false) {
+    const { readCorpus, defaultCorpusDir } = await import('../corpus/reader.js');
+    const dir = typeof raw['corpus'] === 'string' ? raw['corpus'] : defaultCorpusDir();
+    let corpus;
+    try {
+      corpus = readCorpus(dir);
+    } catch (e) {
+      if (e instanceof Error && 'code' in e) throw new UsageError(`${dir}: cannot read corpus`);
+      throw e;
+    }
+    for (const p of corpus.programs) list.push({ name: `${basename(p.file)}:${p.name}`, file: p.file, program: applyOverrides(p.program, opts) });
+  }
+  if (typeof raw['gen'] === 'string') {
+    const gen = await generatedPrograms(raw['gen'], intOpt(raw, 'count', '--count', 100), intOpt(raw, 'seed', '--seed', 1));
+    for (const g of gen) list.push({ ...g, program: applyOverrides(g.program, opts) });
+  }
+  let filtered = list;
+  if (typeof raw['filter'] === 'string') {
+    let re: RegExp;
+    try {
+      re = new RegExp(raw['filter']);
+    } catch {
+      throw new UsageError(`--filter: bad regular expression '${raw['filter']}'`);
+    }
+    filtered = list.filter((p) => re.test(p.name));
+  }
+  if (filtered.length === 0) throw new UsageError('no programs to compare (give FILES, --corpus or --gen)');
+  return filtered;
+}
+
+export async function compareCommand(args: unknown[], raw: Record<string, unknown>, io: IO): Promise<number> {
+  const opts = sharedOptions(raw);
+  const a: Side = isSide(raw['a']) ? raw['a'] : opts.history;
+  const b: Side = isSide(raw['b']) ? raw['b'] : 'kernel';
+  if (a === b) throw new UsageError(`--a and --b are both '${a}'`);
+  const programs = await collectPrograms(args, raw, opts);
+  if (a === 'kernel' || b === 'kernel') await requireKernel();
+  const { historyAvailable } = await import('../compare/history.js');
+  for (const s of [a, b]) {
+    if (s !== 'kernel' && !(await historyAvailable(s))) throw new UsageError(`history '${s}' is not available yet`);
+  }
+  const { compareProgram } = await import('../compare/run.js');
+  const report = await import('../compare/report.js');
+  // Both sides load at level 2 unless asked otherwise, so the full logs can be compared.
+  const logLevel = opts.logLevel === 0 ? 2 : opts.logLevel;
+  const cs: Comparison[] = [];
+  const tty = process.stderr.isTTY === true && io === processIO;
+  for (const [i, p] of programs.entries()) {
+    if (tty) io.err(`\r[${i + 1}/${programs.length}] ${p.name}`);
+    const c = await compareProgram(p.name, p.program, a, b, { backedge: opts.backedge, logLevel }, p.file);
+    cs.push(c);
+    if (opts.json) io.out(JSON.stringify(report.comparisonJson(c)) + '\n');
+  }
+  if (tty) io.err('\r\x1b[K');
+  const s = report.summarize(cs, a, b);
+  if (opts.json) {
+    io.out(JSON.stringify({ summary: { ...s, kinds: s.kinds.map((k) => ({ kind: k.kind, count: k.count, examples: k.examples.map((e) => e.name) })) } }) + '\n');
+  } else {
+    io.out(report.rowsTable(cs, a, b));
+    if (a !== 'kernel' && b !== 'kernel') io.out('\n' + report.historyTable(cs, a, b));
+    io.out('\n' + report.summaryText(s));
+    const dis = report.disagreementsText(cs, a, b);
+    if (dis) io.out('\n' + dis);
+    const kinds = report.kindsText(s);
+    if (kinds) io.out('\n' + kinds);
+  }
+  return report.anyFinding(s) ? EXIT_FINDING : EXIT_OK;
+}

@@ -1,0 +1,84 @@
+// Running one program on two sides (a model with some history, or the live
+// kernel) and comparing the Results.
+
+import type { HistoryKind } from '../history/history.js';
+import type { Program } from '../isa/program.js';
+import type { Result } from '../result/result.js';
+import { verifyProgram } from '../verifier/verify.js';
+import { diffResults, type ResultDiff } from './diff.js';
+import { makeHistoryOf } from './history.js';
+
+export type Side = 'kernel' | HistoryKind;
+export const SIDES: readonly Side[] = ['kernel', 'copy', 'shared', 'audited'];
+
+export const sideLabel = (s: Side): string => (s === 'kernel' ? 'kernel' : s === 'copy' ? 'model' : `model/${s}`);
+
+export interface RunOptions {
+  /** Precision propagation over backedges (model only; the kernel is 6.18). */
+  backedge: boolean;
+  /** Log level both sides load at (2 for full-log comparison). */
+  logLevel: number;
+}
+
+export interface SideRun {
+  side: Side;
+  result: Result;
+  /** Wall time of the run in microseconds. */
+  usec: number;
+  /** The model threw (a model bug): the message, and `result` is a placeholder. */
+  crash?: string;
+}
+
+export type ComparisonStatus = 'compared' | 'unsupported' | 'crashed';
+
+export interface Comparison {
+  name: string;
+  file?: string;
+  a: SideRun;
+  b: SideRun;
+  status: ComparisonStatus;
+  /** Present when status is 'compared'. */
+  diff?: ResultDiff;
+  /** For unsupported/crashed: which side and why. */
+  note?: string;
+}
+
+const placeholder = (): Result => ({
+  verdict: 'unsupported', errno: 0, error: '', insns: 0, total_states: 0, peak_states: 0, max_states_per_insn: 0, markPrecise: [],
+});
+
+export async function runSide(side: Side, program: Program, o: RunOptions): Promise<SideRun> {
+  if (side === 'kernel') {
+    const { loadInKernel } = await import('../kernel/oracle.js');
+    const t0 = process.hrtime.bigint();
+    const result = loadInKernel(program, { logLevel: o.logLevel, keepLog: o.logLevel > 0 });
+    return { side, result, usec: Number(process.hrtime.bigint() - t0) / 1000 };
+  }
+  const history = await makeHistoryOf(side);
+  const t0 = process.hrtime.bigint();
+  try {
+    const result = verifyProgram(program, { history, backedgePropagation: o.backedge, logLevel: o.logLevel });
+    return { side, result, usec: Number(process.hrtime.bigint() - t0) / 1000 };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    return { side, result: placeholder(), usec: Number(process.hrtime.bigint() - t0) / 1000, crash: msg };
+  }
+}
+
+/** Runs both sides and compares; unsupported and crashed runs are not diffed. */
+export async function compareProgram(name: string, program: Program, a: Side, b: Side, o: RunOptions, file?: string): Promise<Comparison> {
+  const ra = await runSide(a, program, o);
+  const rb = await runSide(b, program, o);
+  const base = { name, a: ra, b: rb, ...(file !== undefined ? { file } : {}) };
+  for (const r of [ra, rb]) {
+    if (r.crash !== undefined) return { ...base, status: 'crashed', note: `${sideLabel(r.side)} crashed: ${r.crash}` };
+  }
+  for (const r of [ra, rb]) {
+    if (r.result.verdict === 'unsupported') {
+      const at = r.result.unsupportedAt !== undefined && !/insn \d+/.test(r.result.error) ? ` @insn ${r.result.unsupportedAt}` : '';
+      return { ...base, status: 'unsupported', note: `${sideLabel(r.side)}${at}: ${r.result.error}` };
+    }
+  }
+  const precision = a !== 'kernel' && b !== 'kernel';
+  return { ...base, status: 'compared', diff: diffResults(ra.result, rb.result, { precision }) };
+}

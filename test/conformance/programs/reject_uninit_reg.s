@@ -1,0 +1,3 @@
+; name: reject_uninit_reg
+r0 = r2
+exit
