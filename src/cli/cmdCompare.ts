@@ -1,7 +1,7 @@
 // `verihist compare FILES...`: model vs live kernel (default), or two model
 // runs with different history implementations (--a copy --b shared).
 
-import { basename } from 'node:path';
+import { basename, extname } from 'node:path';
 import type { Program } from '../isa/program.js';
 import { BPF_F_TEST_STATE_FREQ } from '../isa/program.js';
 import type { Comparison, Side } from '../compare/run.js';
@@ -9,7 +9,7 @@ import { EXIT_FINDING, EXIT_OK, UsageError, processIO, sharedOptions, type IO, t
 import { expandInputs, loadProgram } from './inputs.js';
 import { requireKernel } from './kernelGate.js';
 
-export const COMPARE_SIDES: readonly Side[] = ['kernel', 'copy', 'shared', 'audited'];
+import { SIDES } from '../compare/run.js';
 
 export interface NamedProgram {
   name: string;
@@ -17,7 +17,7 @@ export interface NamedProgram {
   program: Program;
 }
 
-const isSide = (v: unknown): v is Side => typeof v === 'string' && (COMPARE_SIDES as readonly string[]).includes(v);
+const isSide = (v: unknown): v is Side => typeof v === 'string' && (SIDES as readonly string[]).includes(v);
 
 const applyOverrides = (p: Program, opts: Pick<SharedOptions, 'type' | 'stateFreq'>): Program => ({
   ...p,
@@ -32,31 +32,14 @@ const intOpt = (raw: Record<string, unknown>, key: string, flag: string, dflt: n
   return Number(v);
 };
 
-/** Programs from `verihist compare`'s generators (generators/index.ts, when it exists). */
+/** Generated programs (generators/): `count` programs of a preset, reproducible by seed. */
 export async function generatedPrograms(preset: string, count: number, seed: number): Promise<NamedProgram[]> {
-  const spec = '../../generators/index.js';
-  let mod: unknown;
-  try {
-    mod = await import(spec);
-  } catch {
-    throw new UsageError('--gen: program generators are not available (generators/index.ts)');
+  const gen = await import('../../generators/index.js');
+  if (!(gen.PRESET_NAMES as readonly string[]).includes(preset)) {
+    throw new UsageError(`--gen: unknown preset '${preset}' (have ${gen.PRESET_NAMES.join(', ')})`);
   }
-  const gen = typeof mod === 'object' && mod !== null ? (mod as Record<string, unknown>)['generatePrograms'] : undefined;
-  if (typeof gen !== 'function') throw new UsageError('--gen: generators/index.ts exports no generatePrograms');
-  let out: unknown;
-  try {
-    out = await (gen as (o: { preset: string; count: number; seed: number }) => unknown)({ preset, count, seed });
-  } catch (e) {
-    throw new UsageError(`--gen ${preset}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-  }
-  if (!Array.isArray(out)) throw new UsageError('--gen: generatePrograms did not return an array');
-  return out.map((x: unknown, i: number): NamedProgram => {
-    const o = x as Record<string, unknown>;
-    const program = (typeof o['program'] === 'object' && o['program'] !== null ? o['program'] : o) as Program;
-    const name = typeof o['name'] === 'string' ? o['name'] : `${preset}#${i}`;
-    if (!Array.isArray(program.insns)) throw new UsageError('--gen: generatePrograms returned something that is not a Program');
-    return { name, program };
-  });
+  const g = gen.generatePrograms({ preset: preset as (typeof gen.PRESET_NAMES)[number], count, seed });
+  return g.programs.map((program) => ({ name: program.name, program }));
 }
 
 export async function collectPrograms(args: unknown[], raw: Record<string, unknown>, opts: SharedOptions): Promise<NamedProgram[]> {
@@ -64,11 +47,12 @@ export async function collectPrograms(args: unknown[], raw: Record<string, unkno
   const list: NamedProgram[] = [];
   for (const f of expandInputs(files)) {
     const program = await loadProgram(f, opts);
-    list.push({ name: program.name === 'prog' ? basename(f) : `${basename(f)}:${program.name}`, file: f, program });
+    const plain = program.name === 'prog' || program.name === basename(f, extname(f));
+    list.push({ name: plain ? basename(f) : `${basename(f)}:${program.name}`, file: f, program });
   }
-  if (raw['corpus'] !== undefined && raw['corpus'] !== false) {
+  if (raw['corpus'] === true || typeof raw['corpusDir'] === 'string') {
     const { readCorpus, defaultCorpusDir } = await import('../corpus/reader.js');
-    const dir = typeof raw['corpus'] === 'string' ? raw['corpus'] : defaultCorpusDir();
+    const dir = typeof raw['corpusDir'] === 'string' ? raw['corpusDir'] : defaultCorpusDir();
     let corpus;
     try {
       corpus = readCorpus(dir);
@@ -98,6 +82,9 @@ export async function collectPrograms(args: unknown[], raw: Record<string, unkno
 
 export async function compareCommand(args: unknown[], raw: Record<string, unknown>, io: IO): Promise<number> {
   const opts = sharedOptions(raw);
+  for (const k of ['a', 'b']) {
+    if (raw[k] !== undefined && !isSide(raw[k])) throw new UsageError(`--${k}: expected one of ${SIDES.join(', ')}`);
+  }
   const a: Side = isSide(raw['a']) ? raw['a'] : opts.history;
   const b: Side = isSide(raw['b']) ? raw['b'] : 'kernel';
   if (a === b) throw new UsageError(`--a and --b are both '${a}'`);

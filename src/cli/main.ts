@@ -70,9 +70,10 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
   const compare = addSharedOptions(
     sub('compare').description('compare the model with the live kernel (or two history implementations) field by field')
       .argument('[files...]', 'program files (.bin, .s, .json) or directories')
-      .option('--a <side>', 'first side: copy|shared|audited|kernel (default: --history)')
-      .option('--b <side>', 'second side: copy|shared|audited|kernel (default: kernel)')
-      .option('--corpus [dir]', 'add the selftests corpus programs')
+      .option('--a <side>', 'first side: kernel or a history (copy, shared, audited, audited-copy); default: --history')
+      .option('--b <side>', 'second side, as --a; default: kernel')
+      .option('--corpus', 'add the selftests corpus programs')
+      .option('--corpus-dir <dir>', 'corpus directory (default: $VERIHIST_CORPUS or ../shared/corpus/kernel-selftests)')
       .option('--gen <preset>', 'add generated programs (generators/)')
       .option('--count <n>', 'number of generated programs (default 100)')
       .option('--seed <s>', 'generator seed (default 1)')

@@ -4,12 +4,13 @@
 import type { HistoryKind } from '../history/history.js';
 import type { Program } from '../isa/program.js';
 import type { Result } from '../result/result.js';
+import { HISTORY_KINDS } from '../history/index.js';
 import { verifyProgram } from '../verifier/verify.js';
 import { diffResults, type ResultDiff } from './diff.js';
 import { makeHistoryOf } from './history.js';
 
 export type Side = 'kernel' | HistoryKind;
-export const SIDES: readonly Side[] = ['kernel', 'copy', 'shared', 'audited'];
+export const SIDES: readonly Side[] = ['kernel', ...HISTORY_KINDS];
 
 export const sideLabel = (s: Side): string => (s === 'kernel' ? 'kernel' : s === 'copy' ? 'model' : `model/${s}`);
 

@@ -48,6 +48,9 @@ export function lineCategory(line: string): LineCategory {
 /** Numbers (decimal, hex, negative) replaced by N so lines group by shape. */
 export const maskNumbers = (s: string): string => s.replace(/-?(0x[0-9a-f]+|\d+)/gi, 'N');
 
+/** `R7` -> `Rn`, `fp-8` -> `fp-N`: register and slot names without their numbers. */
+const maskName = (s: string): string => s.replace(/^R\d+/, 'Rn').replace(/\d+/g, 'N');
+
 /** Splits on blanks outside parentheses: `R1=scalar(a, b) R2=fp0` -> 2 tokens. */
 export function splitTokens(s: string): string[] {
   const out: string[] = [];
@@ -94,7 +97,7 @@ function tokenDiffKind(x: string, y: string): string {
   const nx = /^([^=]+)=(.*)$/.exec(x);
   const ny = /^([^=]+)=(.*)$/.exec(y);
   if (!nx || !ny || nx[1] !== ny[1]) return `'${maskNumbers(x)}' vs '${maskNumbers(y)}'`;
-  const name = maskNumbers(nx[1]!).replace(/^RN/, 'R');
+  const name = maskName(nx[1]!);
   const vx = nx[2]!;
   const vy = ny[2]!;
   const tx = /^(P?[a-z_]*)/.exec(vx)?.[1] ?? '';
@@ -105,13 +108,21 @@ function tokenDiffKind(x: string, y: string): string {
   if (ix === undefined || iy === undefined) return `${name} '${maskNumbers(vx)}' vs '${maskNumbers(vy)}'`;
   const fx = regFields(ix);
   const fy = regFields(iy);
-  const onlyX = [...fx.keys()].filter((k) => !fy.has(k));
-  const onlyY = [...fy.keys()].filter((k) => !fx.has(k));
-  if (onlyX.length || onlyY.length) {
-    return `${name} ${tx || 'const'} fields ${onlyX.length ? `{${onlyX.join(',')}} only in A` : ''}${onlyX.length && onlyY.length ? ', ' : ''}${onlyY.length ? `{${onlyY.join(',')}} only in B` : ''}`;
-  }
-  const diff = [...fx.keys()].filter((k) => fx.get(k) !== fy.get(k));
-  return `${name} ${tx || 'const'} ${diff.join(',')} differ`;
+  const keys = new Set([...fx.keys(), ...fy.keys()]);
+  const changed = [...keys].filter((k) => fx.get(k) !== fy.get(k));
+  return `${name} ${tx || 'const'} ${boundsKind(changed)}`;
+}
+
+/** Coarse class of the differing register fields, so similar gaps group together. */
+export function boundsKind(changed: string[]): string {
+  if (changed.includes('id')) return 'id differs';
+  const parts: string[] = [];
+  if (changed.some((k) => /^[su](min|max)$/.test(k))) parts.push('64-bit');
+  if (changed.some((k) => /^[su](min|max)32$/.test(k))) parts.push('32-bit');
+  if (changed.includes('var_off')) parts.push('var_off');
+  const other = changed.filter((k) => !/^[su](min|max)(32)?$/.test(k) && k !== 'var_off');
+  if (other.length) parts.push(other.join(','));
+  return `bounds differ (${parts.join(', ')})`;
 }
 
 /**
@@ -152,9 +163,10 @@ export function diffKind(d: LineDiff): string {
   }
 }
 
+/** The register/stack part of an `N: (xx) insn ; state` or `N: state` line. */
 const stateText = (l: string): string => {
-  const semi = l.indexOf(';');
-  return semi >= 0 ? l.slice(semi + 1).trim() : l.replace(/^\d+:\s*/, '');
+  const m = /^\d+: \([0-9a-f]{2}\) [^;]*;(.*)$/.exec(l);
+  return m ? m[1]!.trim() : l.replace(/^\d+:\s*/, '');
 };
 
 function tokensKind(a: string, b: string): string {
@@ -167,11 +179,11 @@ function tokensKind(a: string, b: string): string {
     const x = ta[i];
     const y = tb[i];
     if (x === y) continue;
-    if (x === undefined) return `${maskNumbers(nb[i]!)} only in B`;
-    if (y === undefined) return `${maskNumbers(na[i]!)} only in A`;
+    if (x === undefined) return `${maskName(nb[i]!)} only in B`;
+    if (y === undefined) return `${maskName(na[i]!)} only in A`;
     if (na[i] !== nb[i]) {
-      if (!nb.includes(na[i]!)) return `${maskNumbers(na[i]!)} only in A`;
-      if (!na.includes(nb[i]!)) return `${maskNumbers(nb[i]!)} only in B`;
+      if (!nb.includes(na[i]!)) return `${maskName(na[i]!)} only in A`;
+      if (!na.includes(nb[i]!)) return `${maskName(nb[i]!)} only in B`;
       return 'register order differs';
     }
     return tokenDiffKind(x, y);

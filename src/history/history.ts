@@ -37,6 +37,8 @@ export interface HistCursor {
 export interface HistOwner {
   id: number;
   hist: HistSlot;
+  /** The checkpoint this state descends from (bpf_verifier_state.parent); audits walk it. */
+  parent?: HistOwner | null;
 }
 
 export interface InsnHistory {
@@ -46,19 +48,19 @@ export interface InsnHistory {
   /** push_jmp_history when no entry was recorded yet for the current insn. */
   push(st: HistOwner, entry: HistEntry, insnIdx: number): void;
   /** Combine flags/linked regs into the entry pushed for the current insn (env->cur_hist_ent). */
-  combineLast(st: HistOwner, flags: number, linkedRegs: bigint): void;
+  combineLast(st: HistOwner, flags: number, linkedRegs: bigint, insnIdx?: number): void;
   /** copy_verifier_state: dst's history becomes src's. `why` names the copy site. */
-  copyInto(dst: HistOwner, src: HistOwner, why: CopyReason): void;
+  copyInto(dst: HistOwner, src: HistOwner, why: CopyReason, insnIdx?: number): void;
   /** clear_jmp_history on `cur` right after a checkpoint `parent` was made from it. */
-  resetForChild(cur: HistOwner, parent: HistOwner): void;
+  resetForChild(cur: HistOwner, parent: HistOwner, insnIdx?: number): void;
   /** An async callback state detached from `cur`, which continues. */
-  startAsyncCallback(cbState: HistOwner, cur: HistOwner): void;
+  startAsyncCallback(cbState: HistOwner, cur: HistOwner, insnIdx?: number): void;
   /** The state's branch count dropped to zero (finalized) or it was freed. */
-  finalize(st: HistOwner): void;
+  finalize(st: HistOwner, insnIdx?: number): void;
   /** A state became sealed: a checkpoint with children, or an enqueued state. */
-  seal(st: HistOwner, why: 'checkpoint' | 'enqueued'): void;
+  seal(st: HistOwner, why: 'checkpoint' | 'enqueued', insnIdx?: number): void;
   /** free_verifier_state: the state is gone for good. */
-  release(st: HistOwner): void;
+  release(st: HistOwner, insnIdx?: number): void;
   /** Backward read of st's entries for backtracking. */
   cursor(st: HistOwner, insnIdx: number): HistCursor;
   stats(): HistoryStats;
@@ -66,4 +68,5 @@ export interface InsnHistory {
 
 export type CopyReason = 'push_stack' | 'pop_stack' | 'checkpoint' | 'backedge' | 'other';
 
-export type HistoryKind = 'copy' | 'shared' | 'audited';
+/** Names accepted by makeHistory (src/history/index.ts); 'audited' = audited(shared). */
+export type HistoryKind = 'copy' | 'shared' | 'audited' | 'audited-copy' | 'audited-shared';

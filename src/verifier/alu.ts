@@ -578,7 +578,7 @@ export function movReg(dst: BpfRegState, src: BpfRegState, is64: boolean, off: n
     }
     const noSext = movNoSext(src, off);
     copyRegState(dst, src);
-    if (!noSext) dst.id = 0;
+    if (!noSext) clearScalarId(dst);
     coerceRegToSizeSx(dst, off >> 3);
     dst.subregDef = 0;
     return;
@@ -587,12 +587,12 @@ export function movReg(dst: BpfRegState, src: BpfRegState, is64: boolean, off: n
     if (off === 0) {
       const u32 = getRegWidth(src) <= 32;
       copyRegState(dst, src);
-      if (!u32) dst.id = 0;
+      if (!u32) clearScalarId(dst);
       dst.subregDef = insnIdx + 1;
     } else {
       const noSext = movNoSext(src, off);
       copyRegState(dst, src);
-      if (!noSext) dst.id = 0;
+      if (!noSext) clearScalarId(dst);
       dst.subregDef = insnIdx + 1;
       coerceSubregToSizeSx(dst, off >> 3);
     }

@@ -201,7 +201,8 @@ function adjustRegMinMaxVals(env: VerifierEnv, insn: Insn): void {
   const srcConst = isRegConst(src, alu32);
   const srcVal = srcConst ? regConstValue(src, alu32) : 0n;
   adjustScalarForInsn(insn, dst, src);
-  linkScalarDelta(env, opcode, alu32, dst, srcConst, srcVal, dstUmax);
+  const sameReg = opSrc(insn.code) === BPF_X && insn.src === insn.dst;
+  linkScalarDelta(env, opcode, alu32, dst, srcConst && !sameReg, srcVal, dstUmax);
 }
 
 /** Remember a constant delta between linked scalars (r1 = r2; r1 += K), or unlink dst. */

@@ -6,7 +6,7 @@ import { type VerifierEnv, VerifierError, EINVAL, EACCES, verbose, logLevel1 } f
 import { RegType, BPF_ADD_CONST, BPF_ADD_CONST32, type BpfRegState } from './reg.js';
 import { BPF_REG_SIZE, type BpfFuncState, type BpfStackState, type BpfVerifierState } from './state.js';
 import { copyRegState, newRegState } from './regState.js';
-import { markRegKnown, markRegUnknown, zextReg32, regBoundsSync } from './scalar.js';
+import { markRegKnown, markRegUnknown, zextReg32, regBoundsSync, clearScalarId } from './scalar.js';
 import { tnumAdd, tnumIsConst } from './tnum.js';
 import { scalar32MinMaxAdd, scalarMinMaxAdd } from './alu.js';
 import { isBranchTaken, regSetMinMax } from './branch.js';
@@ -24,7 +24,7 @@ function collectLinkedRegs(env: VerifierEnv, vstate: BpfVerifierState, id: numbe
   const add = (reg: BpfRegState, frameno: number, spiOrReg: number, isReg: boolean): void => {
     if (reg.type !== RegType.SCALAR_VALUE || (reg.id & ~BPF_ADD_CONST) !== id) return;
     if (out.length < LINKED_REGS_MAX) out.push({ frameno, spiOrReg, isReg });
-    else reg.id = 0;
+    else clearScalarId(reg);
   };
   for (let i = vstate.curframe; i >= 0; i--) {
     const func = vstate.frame[i] as BpfFuncState;
@@ -45,6 +45,8 @@ function syncLinkedRegs(vstate: BpfVerifierState, known: BpfRegState, linked: Li
     const reg = e.isReg ? (func.regs[e.spiOrReg] as BpfRegState) : (func.stack[e.spiOrReg] as { spilledPtr: BpfRegState }).spilledPtr;
     if (reg.type !== RegType.SCALAR_VALUE || reg === known) continue;
     if ((reg.id & ~BPF_ADD_CONST) !== (known.id & ~BPF_ADD_CONST)) continue;
+    // 6.18.y: no propagation between a 32-bit and a 64-bit delta.
+    if (((reg.id ^ known.id) & BPF_ADD_CONST) === BPF_ADD_CONST) continue;
     if ((!(reg.id & BPF_ADD_CONST) && !(known.id & BPF_ADD_CONST)) || reg.off === known.off) {
       const sd = reg.subregDef;
       copyRegState(reg, known);
@@ -63,7 +65,7 @@ function syncLinkedRegs(vstate: BpfVerifierState, known: BpfRegState, linked: Li
       scalar32MinMaxAdd(reg, fake);
       scalarMinMaxAdd(reg, fake);
       reg.varOff = tnumAdd(reg.varOff, fake.varOff);
-      if (savedId & BPF_ADD_CONST32) zextReg32(reg);
+      if ((savedId | known.id) & BPF_ADD_CONST32) zextReg32(reg);
       regBoundsSync(reg);
     }
   }

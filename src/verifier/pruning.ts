@@ -39,7 +39,10 @@ function checkIds(oldId: number, curId: number, m: IdMap): boolean {
 function checkScalarIds(oldId: number, curId: number, m: IdMap): boolean {
   if (!oldId) return true;
   const c = curId ? curId : ++m.tmpIdGen;
-  return checkIds(oldId, c, m);
+  if (!checkIds(oldId, c, m)) return false;
+  // Linked deltas: the base ids must map consistently too.
+  if (oldId & BPF_ADD_CONST) return checkIds((oldId & ~BPF_ADD_CONST) >>> 0, (c & ~BPF_ADD_CONST) >>> 0, m);
+  return true;
 }
 
 const rangeWithin = (o: BpfRegState, c: BpfRegState): boolean =>
@@ -70,8 +73,7 @@ function regsafe(o: BpfRegState, c: BpfRegState, m: IdMap, exact: ExactLevel): b
   switch (o.type) {
     case RegType.SCALAR_VALUE:
       if (!o.precise && exact === ExactLevel.NOT_EXACT) return true;
-      if ((o.id & BPF_ADD_CONST) && !(c.id & BPF_ADD_CONST)) return false;
-      if (o.id && !(o.id & BPF_ADD_CONST) && (c.id & BPF_ADD_CONST)) return false;
+      if (o.id && (o.id & BPF_ADD_CONST) !== (c.id & BPF_ADD_CONST)) return false;
       if ((o.id & BPF_ADD_CONST) && o.off !== c.off) return false;
       if (!checkScalarIds(o.id, c.id, m)) return false;
       return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);

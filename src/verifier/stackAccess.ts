@@ -4,10 +4,10 @@ import { BPF_ST, BPF_MEM, opClass, opMode } from '../isa/opcode.js';
 import type { Insn } from '../isa/insn.js';
 import { INSN_F_STACK_ACCESS, INSN_F_SPI_SHIFT } from '../history/history.js';
 import { type VerifierEnv, VerifierError, EACCES, EINVAL, verbose } from './env.js';
-import { RegType, type BpfRegState } from './reg.js';
+import { RegType, BPF_ADD_CONST, type BpfRegState } from './reg.js';
 import { BPF_REG_SIZE, MAX_BPF_STACK, SlotType, type BpfFuncState, type BpfStackState } from './state.js';
 import { copyRegState, newStackSlot, newRegState } from './regState.js';
-import { markRegConstZero, markRegKnown, markRegUnknown, getRegWidth, registerIsNull } from './scalar.js';
+import { markRegConstZero, markRegKnown, markRegUnknown, getRegWidth, registerIsNull, clearScalarId } from './scalar.js';
 import { tnumIsConst } from './tnum.js';
 import { tnumStrn as tnumStr } from './regfmt.js';
 import { markStackSlotScratched } from './logState.js';
@@ -49,6 +49,12 @@ function scrubSpilledSlot(stype: SlotType[], i: number): void {
   if (stype[i] !== SlotType.STACK_INVALID) stype[i] = SlotType.STACK_MISC;
 }
 
+/** scrub_special_slot: a data write destroys any spilled register, dynptr or iterator. */
+function scrubSpecialSlot(slot: BpfStackState): void {
+  slot.spilledPtr.type = RegType.NOT_INIT;
+  if (isStackSlotSpecial(slot)) for (let i = 0; i < BPF_REG_SIZE; i++) scrubSpilledSlot(slot.slotType, i);
+}
+
 function saveRegisterState(state: BpfFuncState, spi: number, reg: BpfRegState, size: number): void {
   const slot = state.stack[spi] as BpfStackState;
   copyRegState(slot.spilledPtr, reg);
@@ -60,7 +66,7 @@ function saveRegisterState(state: BpfFuncState, spi: number, reg: BpfRegState, s
 /** assign_scalar_id_before_mov */
 export function assignScalarIdBeforeMov(env: VerifierEnv, src: BpfRegState): void {
   if (src.type !== RegType.SCALAR_VALUE) return;
-  if (src.id & 0x80000000) {
+  if (src.id & BPF_ADD_CONST) {
     src.id = 0;
     src.off = 0;
   }
@@ -83,7 +89,7 @@ export function checkStackWriteFixedOff(env: VerifierEnv, state: BpfFuncState, o
     const fits = getRegWidth(reg) <= 8 * size;
     if (fits) assignScalarIdBeforeMov(env, reg);
     saveRegisterState(state, spi, reg, size);
-    if (!fits) slot.spilledPtr.id = 0;
+    if (!fits) clearScalarId(slot.spilledPtr);
   } else if (!reg && !(off % BPF_REG_SIZE) && isBpfStMem(insn) && env.bpfCapable) {
     const tmp = newRegState();
     markRegKnown(tmp, BigInt(insn.imm));
@@ -101,8 +107,7 @@ export function checkStackWriteFixedOff(env: VerifierEnv, state: BpfFuncState, o
     saveRegisterState(state, spi, reg, size);
   } else {
     let type = SlotType.STACK_MISC;
-    slot.spilledPtr.type = RegType.NOT_INIT;
-    if (isStackSlotSpecial(slot)) for (let i = 0; i < BPF_REG_SIZE; i++) scrubSpilledSlot(slot.slotType, i);
+    scrubSpecialSlot(slot);
     if ((reg && registerIsNull(reg)) || (!reg && isBpfStMem(insn) && insn.imm === 0)) {
       if (valueRegno >= 0) markChainPrecision(env, valueRegno);
       type = SlotType.STACK_ZERO;
@@ -133,12 +138,10 @@ export function checkStackWriteVarOff(env: VerifierEnv, state: BpfFuncState, ptr
       const sr = slot.spilledPtr;
       if (tnumIsConst(sr.varOff) && sr.varOff.value === 0n) {
         zeroUsed = true;
-        // Observed on 6.18.44: only a full 64-bit spill of zero survives; a
-        // narrower zero spill is still used (precision) but becomes STACK_MISC.
-        if (slot.slotType[0] === SlotType.STACK_SPILL) continue;
+        continue;
       }
     }
-    slot.spilledPtr.type = RegType.NOT_INIT;
+    scrubSpecialSlot(slot);
     let nt = SlotType.STACK_MISC;
     if (writingZero && st === SlotType.STACK_ZERO) {
       nt = SlotType.STACK_ZERO;
@@ -193,7 +196,7 @@ export function checkStackReadFixedOff(env: VerifierEnv, regState: BpfFuncState,
         const subregDef = dst.subregDef;
         copyRegState(dst, reg);
         dst.subregDef = subregDef;
-        if (getRegWidth(reg) > size * 8) dst.id = 0;
+        if (getRegWidth(reg) > size * 8) clearScalarId(dst);
       } else {
         let spillCnt = 0;
         let zeroCnt = 0;

@@ -1,0 +1,127 @@
+// fast-check arbitraries for block trees. Shrinking is structural (arrays of
+// blocks shrink, nested bodies shrink, fields shrink towards 0) and every
+// shrunk tree still renders to a valid program.
+
+import fc from 'fast-check';
+import type { AluOp, JmpOp } from '../src/isa/builder.js';
+import type { AluStep, Block, ProgramTree, RiskyKind, SpillSize } from './tree.js';
+import { RISKY_KINDS } from './tree.js';
+import { getPreset, type Preset, type PresetName } from './presets.js';
+
+const ALU_OPS: readonly AluOp[] = ['add', 'mov', 'sub', 'and', 'or', 'xor', 'mul', 'lsh', 'rsh', 'arsh', 'div', 'mod'];
+const JMP_OPS: readonly JmpOp[] = ['jgt', 'jeq', 'jne', 'jge', 'jlt', 'jle', 'jset', 'jsgt', 'jslt', 'jsge', 'jsle'];
+const SIZES: readonly SpillSize[] = [8, 4, 2, 1];
+
+const ref = fc.nat({ max: 15 });
+const smallImm = fc.integer({ min: -16, max: 64 });
+const aluImm = fc.oneof(
+  { arbitrary: fc.integer({ min: 0, max: 64 }), weight: 4 },
+  { arbitrary: fc.integer({ min: -0x80000000, max: 0x7fffffff }), weight: 1 },
+);
+
+const aluStep: fc.Arbitrary<AluStep> = fc.record({
+  op: fc.constantFrom(...ALU_OPS),
+  dst: ref,
+  src: fc.option(ref, { nil: null, freq: 2 }),
+  imm: aluImm,
+  w32: fc.nat({ max: 4 }).map((n) => n === 0), // mostly 64-bit
+});
+
+const leafArbs = (p: Preset): { arbitrary: fc.Arbitrary<Block>; weight: number }[] => {
+  const w = p.weights;
+  const all: { arbitrary: fc.Arbitrary<Block>; weight: number }[] = [
+    { weight: w.alu, arbitrary: fc.array(aluStep, { minLength: 1, maxLength: p.maxAluSteps }).map((steps): Block => ({ t: 'alu', steps })) },
+    { weight: w.rand, arbitrary: ref.map((dst): Block => ({ t: 'rand', dst })) },
+    {
+      weight: w.spill,
+      arbitrary: fc.record({ src: fc.option(ref, { nil: null, freq: 6 }), slot: fc.nat({ max: 7 }), size: fc.constantFrom(...SIZES), sub: fc.nat({ max: 7 }), imm: smallImm })
+        .map((r): Block => ({ t: 'spill', ...r })),
+    },
+    {
+      weight: w.fill,
+      arbitrary: fc.record({ dst: ref, slot: fc.nat({ max: 7 }), size: fc.constantFrom(...SIZES), sub: fc.nat({ max: 7 }), imm: smallImm })
+        .map((r): Block => ({ t: 'fill', ...r })),
+    },
+    {
+      weight: w.varStack,
+      arbitrary: fc.record({ idx: ref, tmp: ref, dst: ref, mask: fc.constantFrom(0x18 as const, 0x8 as const, 0x38 as const) })
+        .map((r): Block => ({ t: 'varStack', ...r })),
+    },
+    {
+      weight: w.exit,
+      arbitrary: fc.record({ reg: ref, op: fc.constantFrom(...JMP_OPS), imm: smallImm, ret: fc.option(ref, { nil: null }) })
+        .map((r): Block => ({ t: 'exit', ...r })),
+    },
+  ];
+  return all.filter((a) => a.weight > 0);
+};
+
+/** Arbitrary of one block with at most `depth` levels of nesting below it. */
+function blockArbAt(p: Preset, depth: number, memo: Map<number, fc.Arbitrary<Block>>): fc.Arbitrary<Block> {
+  const hit = memo.get(depth);
+  if (hit) return hit;
+  const leaves = leafArbs(p);
+  let arb: fc.Arbitrary<Block>;
+  if (depth <= 0) {
+    arb = fc.oneof(...leaves);
+  } else {
+    const inner = blockArbAt(p, depth - 1, memo);
+    const body = fc.array(inner, { minLength: 0, maxLength: p.maxBody });
+    const body1 = fc.array(inner, { minLength: 1, maxLength: p.maxBody });
+    const w = p.weights;
+    const nested: { arbitrary: fc.Arbitrary<Block>; weight: number }[] = [
+      {
+        weight: w.if,
+        arbitrary: fc.record({
+          reg: ref, op: fc.constantFrom(...JMP_OPS), imm: smallImm, reg2: fc.option(ref, { nil: null, freq: 4 }),
+          w32: fc.nat({ max: 5 }).map((n) => n === 0), then: body1, else: body,
+        }).map((r): Block => ({ t: 'if', ...r })),
+      },
+      {
+        weight: w.linked,
+        arbitrary: fc.record({ src: ref, dst: ref, tmp: ref, delta: fc.nat({ max: 31 }), bound: fc.nat({ max: 15 }), body })
+          .map((r): Block => ({ t: 'linked', ...r })),
+      },
+      {
+        weight: w.loop,
+        arbitrary: fc.record({ n: fc.integer({ min: 2, max: Math.max(2, p.maxTrip) }), body: body1 })
+          .map((r): Block => ({ t: 'loop', ...r })),
+      },
+      { weight: w.mayGoto, arbitrary: body1.map((b): Block => ({ t: 'mayGoto', body: b })) },
+    ];
+    // Leaves first so that fast-check's oneof shrinks towards them.
+    arb = fc.oneof({ depthSize: 'small' }, ...leaves, ...nested.filter((a) => a.weight > 0));
+  }
+  memo.set(depth, arb);
+  return arb;
+}
+
+const riskyBlock: fc.Arbitrary<Block> = fc.constantFrom(...RISKY_KINDS).map((kind: RiskyKind): Block => ({ t: 'risky', kind }));
+
+const arbCache = new Map<string, fc.Arbitrary<ProgramTree>>();
+
+/** Arbitrary block tree for a preset; `risky` overrides the preset's fraction. */
+export function programArb(preset: PresetName | Preset, opts: { risky?: number } = {}): fc.Arbitrary<ProgramTree> {
+  const p = getPreset(preset);
+  const risky = Math.min(1, Math.max(0, opts.risky ?? p.risky));
+  const key = typeof preset === 'string' ? `${preset}:${risky}` : undefined;
+  const cached = key ? arbCache.get(key) : undefined;
+  if (cached) return cached;
+  const block = blockArbAt(p, p.maxDepth, new Map());
+  const blocks = fc.array(block, { minLength: p.minBlocks, maxLength: p.maxBlocks });
+  const riskyPart: fc.Arbitrary<{ at: number; b: Block } | null> = risky <= 0
+    ? fc.constant(null)
+    : fc.oneof(
+      { weight: Math.round((1 - risky) * 1000), arbitrary: fc.constant(null) },
+      { weight: Math.round(risky * 1000), arbitrary: fc.record({ at: fc.nat({ max: 64 }), b: riskyBlock }) },
+    );
+  const arb = fc.record({ blocks, ret: fc.option(ref, { nil: null, freq: 8 }), risk: riskyPart }).map(({ blocks: bs, ret, risk }): ProgramTree => {
+    const all: Block[] = [];
+    for (let i = 0; i < p.prologueRand; i++) all.push({ t: 'rand', dst: i });
+    all.push(...bs);
+    if (risk) all.splice(p.prologueRand + (risk.at % (bs.length + 1)), 0, risk.b);
+    return { blocks: all, ret, maxInsns: p.maxInsns };
+  });
+  if (key) arbCache.set(key, arb);
+  return arb;
+}

@@ -1,0 +1,164 @@
+// Coverage of what the history is for, read from a level-2 verifier log (the
+// model's or the kernel's: both print the same kinds of lines), plus exact
+// history-entry counts from the model's history seam.
+//
+// Flags, per program:
+// - backtrackAcrossStates: a `mark_precise: frameN: parent state ...` line, i.e.
+//   precision backtracking walked from a state into its parent (>= 2 states).
+// - pruned: a line ending in `: safe` (a state matched an explored one).
+// - sccEnter: a `SCC enter (...)` line.
+// - sccBackedge: a `SCC backedge (...)` line (a loop state matched with RANGE_WITHIN).
+// - backedgePropagation: for some call chain X, `SCC backedge X` was seen since the
+//   last `SCC enter X`, and the `SCC exit X` that closes that visit is directly
+//   followed (only `frame N: propagating ...` / `mark_precise:` lines between) by a
+//   `frame N: propagating` line: precision actually moved over a backedge.
+// - linkedRegs / stackAccess: with history counts (model), at least one history
+//   entry carried linked registers / INSN_F_STACK_ACCESS. From a log alone
+//   (kernel), proxies: stackAccess = a mark_precise line with a non-empty
+//   `stack=` set (backtracking went through a spill slot); linkedRegs = the
+//   precise register set grew across a conditional jump with an immediate
+//   operand, which only linked-register sync does.
+
+import type { Result } from '../src/result/result.js';
+import type { CopyReason, HistCursor, HistEntry, HistOwner, HistSlot, InsnHistory } from '../src/history/history.js';
+import { INSN_F_STACK_ACCESS } from '../src/history/history.js';
+import type { HistoryStats } from '../src/result/result.js';
+
+export interface CoverageFlags {
+  backtrackAcrossStates: boolean;
+  pruned: boolean;
+  sccEnter: boolean;
+  sccBackedge: boolean;
+  backedgePropagation: boolean;
+  linkedRegs: boolean;
+  stackAccess: boolean;
+}
+
+export const COVERAGE_KEYS: readonly (keyof CoverageFlags)[] = [
+  'backtrackAcrossStates', 'pruned', 'sccEnter', 'sccBackedge', 'backedgePropagation', 'linkedRegs', 'stackAccess',
+];
+
+export interface HistoryCounts {
+  linkedEntries: number;
+  stackAccessEntries: number;
+}
+
+const MARK_RE = /^mark_precise: frame\d+: regs=(\S*) stack=(\S*) before \d+: \(([0-9a-f]{2})\) (.*)$/;
+const JMP_K_RE = /^if [rw]\d+ \S+ (0x[0-9a-f]+|-?\d+) goto/;
+
+const regSet = (s: string): Set<string> => new Set(s.split(',').filter((x) => x.length > 0));
+
+/** Flags from a level-2 log; linkedRegs/stackAccess are the log proxies described above. */
+export function coverageFromLog(log: string): CoverageFlags {
+  const f: CoverageFlags = {
+    backtrackAcrossStates: false, pruned: false, sccEnter: false, sccBackedge: false,
+    backedgePropagation: false, linkedRegs: false, stackAccess: false,
+  };
+  const lines = log.split('\n');
+  const backedged = new Set<string>();
+  let prevMark: { regs: Set<string>; jmpK: boolean } | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i] as string;
+    if (l.startsWith('mark_precise: ')) {
+      if (/^mark_precise: frame\d+: parent state /.test(l)) f.backtrackAcrossStates = true;
+      const m = MARK_RE.exec(l);
+      if (m) {
+        const regs = regSet(m[1] ?? '');
+        if ((m[2] ?? '').length > 0) f.stackAccess = true;
+        if (prevMark?.jmpK && [...regs].some((r) => !prevMark!.regs.has(r))) f.linkedRegs = true;
+        prevMark = { regs, jmpK: JMP_K_RE.test(m[4] ?? '') };
+      } else {
+        prevMark = undefined;
+      }
+      continue;
+    }
+    prevMark = undefined;
+    if (l.endsWith(': safe')) f.pruned = true;
+    const scc = /^SCC (enter|backedge|exit) (\(.*\))$/.exec(l);
+    if (!scc) continue;
+    const [, what, chain] = scc as unknown as [string, string, string];
+    if (what === 'enter') {
+      f.sccEnter = true;
+      backedged.delete(chain);
+    } else if (what === 'backedge') {
+      f.sccBackedge = true;
+      backedged.add(chain);
+    } else if (backedged.has(chain)) {
+      backedged.delete(chain);
+      for (let j = i + 1; j < lines.length; j++) {
+        const n = lines[j] as string;
+        if (/^frame \d+: propagating /.test(n)) {
+          f.backedgePropagation = true;
+          break;
+        }
+        if (!n.startsWith('mark_precise:')) break;
+      }
+    }
+  }
+  return f;
+}
+
+/**
+ * Flags for a model Result (verified with logLevel 2). With `counts` (from a
+ * CountingHistory used for that run) the history flags are exact; otherwise
+ * the log proxies are used.
+ */
+export function coverageFromResult(r: Result, counts?: HistoryCounts): CoverageFlags {
+  const f = coverageFromLog(r.log ?? '');
+  if (counts) {
+    f.linkedRegs = counts.linkedEntries > 0;
+    f.stackAccess = counts.stackAccessEntries > 0;
+  }
+  return f;
+}
+
+/** Delegating history that counts entries carrying linked registers or stack-access flags. */
+export class CountingHistory implements InsnHistory {
+  readonly name: string;
+  readonly counts: HistoryCounts = { linkedEntries: 0, stackAccessEntries: 0 };
+  constructor(private inner: InsnHistory) {
+    this.name = inner.name;
+  }
+  private note(flags: number, linked: bigint): void {
+    if (linked !== 0n) this.counts.linkedEntries++;
+    if (flags & INSN_F_STACK_ACCESS) this.counts.stackAccessEntries++;
+  }
+  newSlot(): HistSlot { return this.inner.newSlot(); }
+  push(st: HistOwner, entry: HistEntry, insnIdx: number): void {
+    this.note(entry.flags, entry.linkedRegs);
+    this.inner.push(st, entry, insnIdx);
+  }
+  combineLast(st: HistOwner, flags: number, linkedRegs: bigint): void {
+    this.note(flags, linkedRegs);
+    this.inner.combineLast(st, flags, linkedRegs);
+  }
+  copyInto(dst: HistOwner, src: HistOwner, why: CopyReason): void { this.inner.copyInto(dst, src, why); }
+  resetForChild(cur: HistOwner, parent: HistOwner): void { this.inner.resetForChild(cur, parent); }
+  startAsyncCallback(cb: HistOwner, cur: HistOwner): void { this.inner.startAsyncCallback(cb, cur); }
+  finalize(st: HistOwner): void { this.inner.finalize(st); }
+  seal(st: HistOwner, why: 'checkpoint' | 'enqueued'): void { this.inner.seal(st, why); }
+  release(st: HistOwner): void { this.inner.release(st); }
+  cursor(st: HistOwner, insnIdx: number): HistCursor { return this.inner.cursor(st, insnIdx); }
+  stats(): HistoryStats { return this.inner.stats(); }
+}
+
+/** Per-preset tally: verdicts (incl. the model's 'unsupported') and flag counts. */
+export interface CoverageSummary {
+  programs: number;
+  accept: number;
+  reject: number;
+  unsupported: number;
+  flags: Record<keyof CoverageFlags, number>;
+}
+
+export function emptySummary(): CoverageSummary {
+  const flags = Object.fromEntries(COVERAGE_KEYS.map((k) => [k, 0])) as Record<keyof CoverageFlags, number>;
+  return { programs: 0, accept: 0, reject: 0, unsupported: 0, flags };
+}
+
+export function addToSummary(s: CoverageSummary, verdict: Result['verdict'], f: CoverageFlags | undefined): void {
+  s.programs++;
+  s[verdict]++;
+  if (!f) return;
+  for (const k of COVERAGE_KEYS) if (f[k]) s.flags[k]++;
+}

@@ -1,0 +1,64 @@
+// Generator presets: how big, how deep and which blocks how often.
+
+import type { BlockKind } from './tree.js';
+
+export type PresetName = 'small' | 'medium' | 'loops' | 'deep' | 'risky';
+
+export interface Preset {
+  name: PresetName;
+  /** Hard cap on rendered instructions (top-level blocks that do not fit are dropped). */
+  maxInsns: number;
+  /** Top-level block count. */
+  minBlocks: number;
+  maxBlocks: number;
+  /** Nesting depth of if/loop/mayGoto/linked bodies. */
+  maxDepth: number;
+  /** Blocks per nested body. */
+  maxBody: number;
+  /** ALU steps per straight-line block. */
+  maxAluSteps: number;
+  /** Bounded-loop trip counts are in [2, maxTrip]. */
+  maxTrip: number;
+  /** Relative weights of block kinds (risky excluded; see `risky`). */
+  weights: Readonly<Record<Exclude<BlockKind, 'risky'>, number>>;
+  /** Probability that a program holds one deliberately risky block. */
+  risky: number;
+  /** Programs start with this many `rand` blocks (r6, r7, ...) so branches have unknowns to test. */
+  prologueRand: number;
+}
+
+const base = {
+  alu: 3, rand: 3, spill: 2, fill: 2, varStack: 2, linked: 1, if: 4, exit: 1, loop: 0, mayGoto: 0,
+} as const;
+
+export const PRESETS: Readonly<Record<PresetName, Preset>> = {
+  small: {
+    name: 'small', maxInsns: 30, minBlocks: 5, maxBlocks: 9, maxDepth: 2, maxBody: 2, maxAluSteps: 2, maxTrip: 3,
+    weights: { ...base, alu: 2, if: 7, varStack: 3, loop: 1, mayGoto: 0 }, risky: 0, prologueRand: 1,
+  },
+  medium: {
+    name: 'medium', maxInsns: 200, minBlocks: 4, maxBlocks: 16, maxDepth: 3, maxBody: 4, maxAluSteps: 4, maxTrip: 4,
+    weights: { ...base, loop: 1, mayGoto: 1 }, risky: 0, prologueRand: 1,
+  },
+  loops: {
+    name: 'loops', maxInsns: 160, minBlocks: 3, maxBlocks: 8, maxDepth: 3, maxBody: 3, maxAluSteps: 3, maxTrip: 4,
+    weights: { ...base, if: 3, loop: 4, mayGoto: 4 }, risky: 0, prologueRand: 1,
+  },
+  deep: {
+    name: 'deep', maxInsns: 200, minBlocks: 6, maxBlocks: 16, maxDepth: 5, maxBody: 3, maxAluSteps: 2, maxTrip: 3,
+    weights: { ...base, if: 8, exit: 2, linked: 2, loop: 0, mayGoto: 0 }, risky: 0, prologueRand: 1,
+  },
+  risky: {
+    name: 'risky', maxInsns: 120, minBlocks: 3, maxBlocks: 10, maxDepth: 2, maxBody: 3, maxAluSteps: 3, maxTrip: 3,
+    weights: { ...base, loop: 1, mayGoto: 1 }, risky: 0.3, prologueRand: 1,
+  },
+};
+
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+export function getPreset(p: PresetName | Preset): Preset {
+  if (typeof p !== 'string') return p;
+  const got = PRESETS[p];
+  if (!got) throw new Error(`unknown preset '${String(p)}' (have ${PRESET_NAMES.join(', ')})`);
+  return got;
+}

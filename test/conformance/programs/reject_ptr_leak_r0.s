@@ -1,3 +1,0 @@
-; name: reject_ptr_leak_r0
-r0 = r10
-exit

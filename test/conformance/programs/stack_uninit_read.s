@@ -1,3 +1,0 @@
-; name: stack_uninit_read
-r0 = *(u64 *)(r10 - 8)
-exit
