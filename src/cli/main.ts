@@ -84,6 +84,29 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
   compare.options.find((o) => o.long === '--log-level')?.default(2);
   compare.setOptionValueWithSource('logLevel', 2, 'default');
 
+  addSharedOptions(
+    sub('gen').description('write generated programs (.bin, .s) to --out DIR; with --stats, kernel acceptance and model coverage per preset')
+      .option('--count <n>', 'programs (per preset with --stats; default 10, or 200 with --stats)')
+      .option('--seed <s>', 'generator seed (default: random, printed; 1 with --stats)')
+      .option('--preset <p>', 'small, medium, loops, deep, risky (with --stats also a list or "all", the default)')
+      .option('--out <dir>', 'output directory (created if missing)')
+      .option('--risky <f>', 'fraction of programs holding one deliberately risky block (overrides the preset)')
+      .option('--format <list>', 'file formats to write, comma-separated: bin, s, json (default bin,s)')
+      .option('--stats', 'per preset: kernel acceptance and model coverage counts instead of writing files')
+      .option('--kernel', 'with --stats: require the live kernel (default: use it when bpf() is available)')
+      .option('--no-kernel', 'with --stats: do not load programs into the kernel')
+      .option('--jobs <n>', 'with --stats: worker threads for the model runs (default: one per core)'),
+    { json: true },
+  ).action(run(async () => (await import('./cmdGen.js')).genCommand));
+
+  const audit = sub('audit').description('run one program under the auditing history wrapper and print the slice timeline; exit 1 on a violation')
+    .argument('<file>', 'program file (.bin, .s, .json)')
+    .option('--history <impl>', 'audited history: audited (shared under the audit) or audited-copy', 'audited')
+    .option('--backedge <onoff>', 'precision propagation over loop backedges (6.17+): on or off', 'on')
+    .option('--reads', 'include a line per backtracking read in the timeline')
+    .option('--max-lines <n>', 'print at most N timeline events');
+  addSharedOptions(audit, { load: true, json: true }).action(run(async () => (await import('./cmdAudit.js')).auditCommand));
+
   return program;
 }
 

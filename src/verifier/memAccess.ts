@@ -6,12 +6,13 @@ import { RegType, type BpfRegState } from './reg.js';
 import { MAX_BPF_STACK, type BpfFuncState } from './state.js';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst } from './tnum.js';
 import { tnumStrn } from './regfmt.js';
-import { coerceRegToSize, coerceRegToSizeSx, markRegUnknown } from './scalar.js';
+import { coerceRegToSize, coerceRegToSizeSx } from './scalar.js';
 import { checkRegArg, curRegs, RegArgType } from './regArg.js';
 import {
   checkStackReadFixedOff, checkStackReadVarOff, checkStackWriteFixedOff, checkStackWriteVarOff, growStackState,
 } from './stackAccess.js';
 import { regTypeStr } from './regfmt.js';
+import { checkCtxAccess } from './ctxAccess.js';
 
 export const BPF_MAX_VAR_OFF = 1 << 29;
 export const enum Access { READ, WRITE }
@@ -79,7 +80,7 @@ export function checkMemAccess(env: VerifierEnv, insnIdx: number, regno: number,
       checkStackWriteVarOff(env, state, regno, off, size, valueRegno, insnIdx);
     }
   } else if (reg.type === RegType.PTR_TO_CTX) {
-    checkCtxAccess(env, insnIdx, regno, reg, off, size, t, valueRegno);
+    checkCtxAccess(env, insnIdx, regno, reg, off, size, t === Access.WRITE, valueRegno, regs);
   } else if (reg.type === RegType.SCALAR_VALUE || reg.type === RegType.NOT_INIT) {
     verbose(env, `R${regno} invalid mem access '${regTypeStr(reg)}'\n`);
     throw new VerifierError(EACCES, 'mem access');
@@ -91,23 +92,6 @@ export function checkMemAccess(env: VerifierEnv, insnIdx: number, regno: number,
     if (!isLdsx) coerceRegToSize(dst, size);
     else coerceRegToSizeSx(dst, size);
   }
-}
-
-// Socket filter __sk_buff fields the model accepts: u32 loads of 'len' and of cb[0..4].
-function checkCtxAccess(env: VerifierEnv, insnIdx: number, regno: number, reg: BpfRegState, off: number, size: number, t: Access, valueRegno: number): void {
-  if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
-    verbose(env, `variable ctx access var_off=${tnumStrn(reg.varOff)} disallowed\n`);
-    throw new VerifierError(EACCES, 'ctx var');
-  }
-  if (env.prog.progType !== 'socket' || size !== 4 || !(off === 0 || (off >= 48 && off < 68 && off % 4 === 0))) {
-    throw new Unsupported(insnIdx, `context access off=${off} size=${size}`);
-  }
-  if (t === Access.WRITE && off === 0) {
-    verbose(env, `invalid bpf_context access off=${off} size=${size}\n`);
-    throw new VerifierError(EACCES, 'ctx');
-  }
-  void regno;
-  if (t === Access.READ && valueRegno >= 0) markRegUnknown(curRegs(env)[valueRegno] as BpfRegState);
 }
 
 export function checkLoadMem(env: VerifierEnv, insn: Insn): void {

@@ -210,6 +210,15 @@ export function reg32DeduceBounds(reg: BpfRegState): void {
   if (reg.s32Min >>> 0 <= reg.s32Max >>> 0) {
     reg.u32Min = maxS32(reg.s32Min >>> 0, reg.u32Min);
     reg.u32Max = minS32(reg.s32Max >>> 0, reg.u32Max);
+  } else if (reg.u32Max < reg.s32Min >>> 0) {
+    // 6.18.y stable (fbc7aef517d8): s32 crosses U32_MAX/0 and u32 only
+    // overlaps its non-negative part
+    reg.s32Min = reg.u32Min | 0;
+    reg.u32Max = minS32(reg.u32Max, reg.s32Max >>> 0);
+  } else if (reg.s32Max >>> 0 < reg.u32Min) {
+    // ... or only its negative part
+    reg.s32Max = reg.u32Max | 0;
+    reg.u32Min = maxS32(reg.u32Min, reg.s32Min >>> 0);
   }
 }
 

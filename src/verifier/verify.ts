@@ -92,8 +92,9 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
     logLevel: o.logLevel ?? 0,
     ...(o.testStateFreq !== undefined ? { testStateFreq: o.testStateFreq } : {}),
   };
-  // Rejections need the last log line even when no log was asked for.
-  const log = new VLog(opts.logLevel || 1);
+  // Rejections need the last log line even when no log was asked for: level 0
+  // runs as BPF_LOG_STATS (4), which records messages but no per-insn lines.
+  const log = new VLog(opts.logLevel || 4);
   const env = newEnv(prog, opts, log);
   let errno = 0;
   let unsupportedAt: number | undefined;

@@ -1,0 +1,80 @@
+// Context access checks (check_ctx_access with the program type's
+// is_valid_access). Socket filters (__sk_buff) are modelled; other types'
+// contexts are reported as unsupported.
+import { type VerifierEnv, VerifierError, Unsupported, EACCES, verbose } from './env.js';
+import { RegType, type BpfRegState } from './reg.js';
+import { tnumIsConst } from './tnum.js';
+import { tnumStrn, regTypeStr } from './regfmt.js';
+import { markRegUnknown } from './scalar.js';
+
+// struct __sk_buff field offsets (uapi/linux/bpf.h).
+const SKB = {
+  cb0: 48, cb4End: 68, tcClassid: 72, data: 76, dataEnd: 80, family: 88, remoteIp4: 92, localIp4: 96,
+  remoteIp6: 100, localIp6: 116, localPortEnd: 140, dataMeta: 140, flowKeys: 144, tstamp: 152, wireLen: 160,
+  sk: 168, tstampType: 180, hwtstamp: 184, size: 192,
+};
+
+const inRange = (off: number, start: number, len: number): boolean => off >= start && off < start + len;
+
+/** What a valid access yields: a scalar, or a pointer type the model does not handle. */
+type Access = { ok: false } | { ok: true; pointer?: string };
+
+function bpfSkbIsValidAccess(off: number, size: number, write: boolean): Access {
+  if (off < 0 || off >= SKB.size) return { ok: false };
+  if (off % size !== 0) return { ok: false };
+  if (off >= SKB.cb0 && off < SKB.cb4End) {
+    return off + size > SKB.cb4End ? { ok: false } : { ok: true };
+  }
+  if (inRange(off, SKB.remoteIp6, 16) || inRange(off, SKB.localIp6, 16) || inRange(off, SKB.remoteIp4, 4) ||
+    inRange(off, SKB.localIp4, 4) || inRange(off, SKB.data, 4) || inRange(off, SKB.dataMeta, 4) || inRange(off, SKB.dataEnd, 4)) {
+    return size !== 4 ? { ok: false } : { ok: true };
+  }
+  if (inRange(off, SKB.flowKeys, 8)) return { ok: false };
+  if (inRange(off, SKB.hwtstamp, 8)) return write || size !== 8 ? { ok: false } : { ok: true };
+  if (inRange(off, SKB.tstamp, 8)) return size !== 8 ? { ok: false } : { ok: true };
+  if (off === SKB.sk) return write || size !== 8 ? { ok: false } : { ok: true, pointer: 'sock_common_or_null' };
+  if (off === SKB.tstampType) return { ok: false };
+  if (off > SKB.tstampType && off < SKB.hwtstamp) return { ok: false };
+  if (write) return size !== 4 ? { ok: false } : { ok: true };
+  // narrow reads of a u32 field
+  return size <= 4 && (size & (size - 1)) === 0 ? { ok: true } : { ok: false };
+}
+
+function skFilterIsValidAccess(off: number, size: number, write: boolean): Access {
+  if (inRange(off, SKB.tcClassid, 4) || inRange(off, SKB.data, 4) || inRange(off, SKB.dataMeta, 4) ||
+    inRange(off, SKB.dataEnd, 4) || (off >= SKB.family && off < SKB.localPortEnd) || inRange(off, SKB.tstamp, 8) ||
+    inRange(off, SKB.wireLen, 4) || inRange(off, SKB.hwtstamp, 8)) {
+    return { ok: false };
+  }
+  if (write && !(off >= SKB.cb0 && off < SKB.cb4End)) return { ok: false };
+  return bpfSkbIsValidAccess(off, size, write);
+}
+
+/** The ctx part of check_mem_access; `off` includes the insn offset. */
+export function checkCtxAccess(env: VerifierEnv, insnIdx: number, regno: number, reg: BpfRegState, off: number, size: number,
+  write: boolean, valueRegno: number, regs: BpfRegState[]): void {
+  if (write && valueRegno >= 0 && !env.allowPtrLeaks && (regs[valueRegno] as BpfRegState).type !== RegType.SCALAR_VALUE) {
+    verbose(env, `R${valueRegno} leaks addr into ctx\n`);
+    throw new VerifierError(EACCES, 'ctx leak');
+  }
+  if (reg.off < 0) {
+    verbose(env, `negative offset ${regTypeStr(reg)} ptr R${regno} off=${reg.off} disallowed\n`);
+    throw new VerifierError(EACCES, 'ctx off');
+  }
+  if (reg.off) {
+    verbose(env, `dereference of modified ${regTypeStr(reg)} ptr R${regno} off=${reg.off} disallowed\n`);
+    throw new VerifierError(EACCES, 'ctx off');
+  }
+  if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
+    verbose(env, `variable ${regTypeStr(reg)} access var_off=${tnumStrn(reg.varOff)} disallowed\n`);
+    throw new VerifierError(EACCES, 'ctx var_off');
+  }
+  if (env.prog.progType !== 'socket') throw new Unsupported(insnIdx, `${env.prog.progType} context access off=${off} size=${size}`);
+  const acc = skFilterIsValidAccess(off, size, write);
+  if (!acc.ok) {
+    verbose(env, `invalid bpf_context access off=${off} size=${size}\n`);
+    throw new VerifierError(EACCES, 'ctx access');
+  }
+  if (acc.pointer) throw new Unsupported(insnIdx, `context load of a ${acc.pointer} pointer`);
+  if (!write && valueRegno >= 0) markRegUnknown(regs[valueRegno] as BpfRegState);
+}
