@@ -5,7 +5,7 @@ import type { BpfVerifierState } from './state.js';
 
 export function pushJmpHistory(env: VerifierEnv, cur: BpfVerifierState, insnFlags: number, linkedRegs: bigint): void {
   if (env.curHistEnt) {
-    env.hist.combineLast(cur, insnFlags, linkedRegs);
+    env.hist.combineLast(cur, insnFlags, linkedRegs, env.insnIdx);
     return;
   }
   env.hist.push(cur, { idx: env.insnIdx, prevIdx: env.prevInsnIdx, flags: insnFlags, linkedRegs }, env.insnIdx);

@@ -359,11 +359,11 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
   const sl: BpfVerifierStateList = { state: nw, missCnt: 0, hitCnt: 0, inFreeList: false };
   env.stateListOf.set(nw, sl);
   env.checkpoints.push(nw);
-  env.hist.seal(nw, 'checkpoint');
+  env.hist.seal(nw, 'checkpoint', insnIdx);
   cur.parent = nw;
   cur.firstInsnIdx = insnIdx;
   cur.dfsDepth = nw.dfsDepth + 1;
-  env.hist.resetForChild(cur, nw);
+  env.hist.resetForChild(cur, nw, insnIdx);
   head.unshift(sl);
   return false;
 }

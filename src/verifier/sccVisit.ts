@@ -120,6 +120,6 @@ function propagateBackedges(env: VerifierEnv, visit: SccVisit): void {
       }
     } while (changed);
   }
-  for (const be of visit.backedges) env.hist.release(be);
+  for (const be of visit.backedges) env.hist.release(be, env.insnIdx);
   visit.backedges = [];
 }

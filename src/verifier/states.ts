@@ -11,7 +11,7 @@ export const BPF_COMPLEXITY_LIMIT_STATES = 64;
 
 /** copy_verifier_state, history included. */
 export function copyVerifierState(env: VerifierEnv, dst: BpfVerifierState, src: BpfVerifierState, why: CopyReason): void {
-  env.hist.copyInto(dst, src, why);
+  env.hist.copyInto(dst, src, why, env.insnIdx);
   copyVerifierStateNoHist(dst, src);
 }
 
@@ -34,7 +34,7 @@ export function pushStack(env: VerifierEnv, insnIdx: number, prevInsnIdx: number
   env.head = elem;
   env.stackSize++;
   st.speculative = st.speculative || speculative;
-  env.hist.seal(st, 'enqueued');
+  env.hist.seal(st, 'enqueued', env.insnIdx);
   if (env.stackSize > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
     verbose(env, `The sequence of ${env.stackSize} jumps is too complex.\n`);
     throw new VerifierError(EFAULT, 'jmp seq');
@@ -49,7 +49,7 @@ export function popStack(env: VerifierEnv, popLog: boolean): { insnIdx: number; 
   if (!head) return null;
   copyVerifierState(env, env.curState, head.st, 'pop_stack');
   if (popLog) env.log.reset(head.logPos);
-  env.hist.release(head.st);
+  env.hist.release(head.st, env.insnIdx);
   env.head = head.next;
   env.stackSize--;
   return { insnIdx: head.insnIdx, prevInsnIdx: head.prevInsnIdx };
@@ -65,7 +65,7 @@ export function maybeFreeVerifierState(env: VerifierEnv, sl: BpfVerifierStateLis
   const i = env.freeList.indexOf(sl);
   if (i >= 0) env.freeList.splice(i, 1);
   env.stateListOf.delete(sl.state);
-  env.hist.release(sl.state);
+  env.hist.release(sl.state, env.insnIdx);
   env.freeListSize--;
 }
 
@@ -76,7 +76,7 @@ export function updateBranchCounts(env: VerifierEnv, start: BpfVerifierState): v
     const br = --st.branches;
     if (br < 0) throw new VerifierError(EFAULT, 'branches_to_explore < 0');
     if (br) break;
-    env.hist.finalize(st);
+    env.hist.finalize(st, env.insnIdx);
     maybeExitScc(env, st);
     const parent: BpfVerifierState | null = st.parent;
     const parentSl = parent ? stateListOf(env, parent) : null;
