@@ -3,6 +3,9 @@
 // Programs: test/conformance/programs, the corpus programs named in
 // test/conformance/conformance.json, and generated ones when generators exist.
 // Prints tables only; nothing here asserts on timings.
+// Sections (BENCH_SECTIONS=comma list, default all): kernel (model vs kernel
+// time), copyshared (copy vs shared time), gen (generator speed), equiv
+// (sharedMatchesCopy throughput), metrics (history metrics per design).
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -16,6 +19,9 @@ import { verifyProgram } from '../src/verifier/verify.js';
 import { historyAvailable, makeHistoryOf } from '../src/compare/history.js';
 import { renderTable } from '../src/report/table.js';
 import { generatedPrograms } from '../src/cli/cmdCompare.js';
+import { benchEquivalenceThroughput, benchGeneratorSpeed, benchHistoryMetrics } from './history.js';
+
+const SECTIONS = new Set((process.env['BENCH_SECTIONS'] ?? 'kernel,copyshared,gen,equiv,metrics').split(',').map((x) => x.trim()));
 
 interface BenchProgram {
   name: string;
@@ -93,50 +99,61 @@ const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(d
 const rate = (insns: number, usec: number): number => (usec > 0 ? insns / usec : Infinity); // Minsn/s == insns/usec
 
 async function main(): Promise<void> {
-  const programs = await collect();
   const { bpfAvailable } = await import('../src/kernel/syscall.js');
   const kernel = bpfAvailable();
   if (!kernel.ok) process.stderr.write(`bench: kernel side skipped (${kernel.reason})\n`);
+  if (SECTIONS.has('kernel') || SECTIONS.has('copyshared')) await timingSections(kernel.ok);
+  if (SECTIONS.has('gen')) benchGeneratorSpeed();
+  if (SECTIONS.has('equiv')) benchEquivalenceThroughput();
+  if (SECTIONS.has('metrics')) await benchHistoryMetrics(kernel.ok);
+}
+
+async function timingSections(kernelOk: boolean): Promise<void> {
+  const kernel = { ok: kernelOk };
+  const programs = await collect();
 
   // Warm the JIT so the first programs are not charged for it.
   for (const { program } of programs) verifyProgram(program, { history: await makeHistoryOf('copy'), backedgePropagation: true, logLevel: 0 });
 
-  const rows: Array<Array<string | number>> = [];
-  let mInsns = 0;
-  let mUs = 0;
-  let kInsns = 0;
-  let kUs = 0;
-  let skipped = 0;
-  for (const { name, program } of programs) {
-    const m = await timeModel(program, 'copy');
-    if (m.result.verdict === 'unsupported') {
-      skipped++;
-      continue;
-    }
-    const k = kernel.ok ? await timeKernel(program) : undefined;
-    mInsns += m.result.insns;
-    mUs += m.usec;
-    if (k) {
-      kInsns += k.result.insns;
-      kUs += k.usec;
+  if (SECTIONS.has('kernel')) {
+    const rows: Array<Array<string | number>> = [];
+    let mInsns = 0;
+    let mUs = 0;
+    let kInsns = 0;
+    let kUs = 0;
+    let skipped = 0;
+    for (const { name, program } of programs) {
+      const m = await timeModel(program, 'copy');
+      if (m.result.verdict === 'unsupported') {
+        skipped++;
+        continue;
+      }
+      const k = kernel.ok ? await timeKernel(program) : undefined;
+      mInsns += m.result.insns;
+      mUs += m.usec;
+      if (k) {
+        kInsns += k.result.insns;
+        kUs += k.usec;
+      }
+      rows.push([
+        name, m.result.insns, fmt(m.usec), fmt(rate(m.result.insns, m.usec), 2),
+        k ? k.usec : '-', k ? fmt(rate(k.result.insns, k.usec), 2) : '-', k && k.usec > 0 ? fmt(m.usec / k.usec) : '-',
+      ]);
     }
     rows.push([
-      name, m.result.insns, fmt(m.usec), fmt(rate(m.result.insns, m.usec), 2),
-      k ? k.usec : '-', k ? fmt(rate(k.result.insns, k.usec), 2) : '-', k && k.usec > 0 ? fmt(m.usec / k.usec) : '-',
+      'TOTAL', mInsns, fmt(mUs), fmt(rate(mInsns, mUs), 2), kernel.ok ? kUs : '-', kernel.ok ? fmt(rate(kInsns, kUs), 2) : '-',
+      kernel.ok && kUs > 0 ? fmt(mUs / kUs) : '-',
     ]);
+    process.stdout.write(`Model (copy history) vs kernel verification time, ${rows.length - 1} programs (${skipped} unsupported by the model left out)\n`);
+    process.stdout.write(renderTable([
+      { title: 'Program' }, { title: 'Insns', align: 'right' }, { title: 'Model usec', align: 'right' },
+      { title: 'Model Minsn/s', align: 'right' }, { title: 'Kernel usec', align: 'right' },
+      { title: 'Kernel Minsn/s', align: 'right' }, { title: 'Model/kernel time', align: 'right' },
+    ], rows));
+    process.stdout.write('(kernel usec: smallest `verification time` of 5 loads at log level 4; 0 means under 1 usec)\n');
   }
-  rows.push([
-    'TOTAL', mInsns, fmt(mUs), fmt(rate(mInsns, mUs), 2), kernel.ok ? kUs : '-', kernel.ok ? fmt(rate(kInsns, kUs), 2) : '-',
-    kernel.ok && kUs > 0 ? fmt(mUs / kUs) : '-',
-  ]);
-  process.stdout.write(`Model (copy history) vs kernel verification time, ${rows.length - 1} programs (${skipped} unsupported by the model left out)\n`);
-  process.stdout.write(renderTable([
-    { title: 'Program' }, { title: 'Insns', align: 'right' }, { title: 'Model usec', align: 'right' },
-    { title: 'Model Minsn/s', align: 'right' }, { title: 'Kernel usec', align: 'right' },
-    { title: 'Kernel Minsn/s', align: 'right' }, { title: 'Model/kernel time', align: 'right' },
-  ], rows));
-  process.stdout.write('(kernel usec: smallest `verification time` of 5 loads at log level 4; 0 means under 1 usec)\n');
 
+  if (!SECTIONS.has('copyshared')) return;
   if (await historyAvailable('shared')) {
     const hrows: Array<Array<string | number>> = [];
     const tot = { cu: 0, su: 0, ca: 0, sa: 0, cc: 0, sc: 0, cp: 0, sp: 0 };

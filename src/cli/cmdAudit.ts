@@ -37,26 +37,39 @@ export async function auditCommand(args: unknown[], raw: Record<string, unknown>
   if (!(audit instanceof AuditedHistory)) throw new Error(`history '${kind}' is not an audit`);
   // Level 2 by default: the audit is about the backtracking walks, which the log explains.
   const logLevel = opts.logLevel === 0 ? 2 : opts.logLevel;
-  const r: Result = verifyProgram(program, { history: audit, backedgePropagation: opts.backedge, logLevel });
+  // A model crash (e.g. on history a clobbered slice made inconsistent) still
+  // gets its timeline printed: that is what explains it.
+  let r: Result | undefined;
+  let crash: string | undefined;
+  try {
+    r = verifyProgram(program, { history: audit, backedgePropagation: opts.backedge, logLevel });
+  } catch (e) {
+    crash = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  }
   const violations = audit.violations();
   const warnings = audit.warnings();
   if (opts.json) {
-    const { log: _log, ...rest } = r;
+    const rest: Partial<Result> = { ...r };
+    delete rest.log;
     // timelineJson is auditReport with bigints (linked_regs) as hex strings.
     const report = JSON.parse(timelineJson(audit, { reads })) as unknown;
-    io.out(JSON.stringify({ file, name: program.name, history: kind, backedge: opts.backedge, ...rest, audit: report }) + '\n');
+    io.out(JSON.stringify({ file, name: program.name, impl: kind, backedge: opts.backedge, ...rest, ...(crash !== undefined ? { crash } : {}), audit: report }) + '\n');
   } else {
     io.out(formatTimeline(audit, { reads, ...(maxLines !== undefined ? { maxLines } : {}) }));
-    io.out(summaryText(basename(file), program.name, kind, opts.backedge, r, audit.states().length, violations.length, warnings.length));
+    io.out(summaryText(basename(file), program.name, kind, opts.backedge, r, audit.states().length, violations.length, warnings.length, crash));
   }
-  return violations.length > 0 ? EXIT_FINDING : EXIT_OK;
+  return violations.length > 0 || crash !== undefined ? EXIT_FINDING : EXIT_OK;
 }
 
-export function summaryText(file: string, name: string, kind: AuditKind, backedge: boolean, r: Result, states: number, violations: number, warnings: number): string {
-  const h = r.history;
+export function summaryText(
+  file: string, name: string, kind: AuditKind, backedge: boolean, r: Result | undefined,
+  states: number, violations: number, warnings: number, crash?: string,
+): string {
+  const h = r?.history;
   const lines = [
     `summary: ${file} (${name}) under ${kind}, backedge propagation ${backedge ? 'on' : 'off'}`,
-    `  verdict ${r.verdict}${r.error ? ` (${r.error})` : ''}, ${r.insns} insns, ${r.total_states} total states, ${r.peak_states} peak states`,
+    r ? `  verdict ${r.verdict}${r.error ? ` (${r.error})` : ''}, ${r.insns} insns, ${r.total_states} total states, ${r.peak_states} peak states`
+      : `  the model crashed: ${crash ?? 'unknown error'} (FINDING; timeline up to the crash above)`,
     `  audited history states: ${states}`,
   ];
   if (h) {

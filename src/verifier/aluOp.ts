@@ -9,7 +9,7 @@ import { type VerifierEnv, VerifierError, EINVAL, EACCES, verbose } from './env.
 import { RegType, PTR_MAYBE_NULL, BPF_ADD_CONST, BPF_ADD_CONST32, BPF_ADD_CONST64, type BpfRegState } from './reg.js';
 import { S64_MIN, S64_MAX, U64_MAX, newRegState, cloneReg } from './regState.js';
 import { tnumAdd, tnumSub, tnumIsConst } from './tnum.js';
-import { markRegUnknown, markReg32Unbounded, regBoundsSync, markRegKnown, isRegConst, regConstValue } from './scalar.js';
+import { markRegUnknown, markReg32Unbounded, regBoundsSync, markRegKnown, isRegConst, regConstValue, regBoundsSanityReset } from './scalar.js';
 import {
   adjustScalarForInsn, scalarForkKind, applyScalarFork, movImm, movReg, movSharesId,
 } from './alu.js';
@@ -228,7 +228,7 @@ function linkScalarDelta(env: VerifierEnv, opcode: number, alu32: boolean, dst: 
   dst.off = off;
 }
 
-export function checkAluOp(env: VerifierEnv, insn: Insn): void {
+function checkAluOpInner(env: VerifierEnv, insn: Insn): void {
   const regs = curRegs(env);
   const opcode = opAlu(insn.code);
   const is64 = opClass(insn.code) === BPF_ALU64;
@@ -298,3 +298,10 @@ export function checkAluOp(env: VerifierEnv, insn: Insn): void {
 }
 
 export { BPF_ADD_CONST, BPF_OR, BPF_XOR };
+
+/** check_alu_op, ending with the kernel's bounds sanity check of dst ("alu"). */
+export function checkAluOp(env: VerifierEnv, insn: Insn): void {
+  checkAluOpInner(env, insn);
+  const m = regBoundsSanityReset(curRegs(env)[insn.dst] as BpfRegState, 'alu');
+  if (m) verbose(env, `verifier bug: ${m}\n`);
+}

@@ -340,6 +340,9 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
     st = st.parent;
     if (!st) break;
 
+    // A corrupted history (e.g. a clobbered shared slice) can walk into a
+    // frame the parent does not have; the kernel would dereference NULL here.
+    if (bt.frame > st.curframe) bug(env, `backtracking frame ${bt.frame} beyond parent curframe ${st.curframe}`);
     for (let fr = bt.frame; fr >= 0; fr--) {
       const func = st.frame[fr] as BpfFuncState;
       const rmask = bt.regMasks[fr] as number;

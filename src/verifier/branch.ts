@@ -12,7 +12,7 @@ import {
   tnumAnd, tnumConst,
 } from './tnum.js';
 import {
-  isRegConst, regConstValue, markRegUnbounded, regBoundsSync, regBoundsSanityCheck, toU64, toS64,
+  isRegConst, regConstValue, markRegUnbounded, regBoundsSync, regBoundsSanityReset, toU64, toS64,
   lo32, lo32s,
 } from './scalar.js';
 
@@ -353,11 +353,8 @@ export function regSetMinMax(
     [trueReg1, 'true_reg1'], [trueReg2, 'true_reg2'], [falseReg1, 'false_reg1'], [falseReg2, 'false_reg2'],
   ];
   for (const [r, name] of pairs) {
-    const m = regBoundsSanityCheck(r, name);
-    if (m !== null) {
-      markRegUnbounded(r);
-      msgs.push(m);
-    }
+    const m = regBoundsSanityReset(r, name);
+    if (m !== null) msgs.push(m);
   }
   return msgs;
 }

@@ -19,6 +19,7 @@ import { popStack, updateBranchCounts, BPF_COMPLEXITY_LIMIT_INSNS } from './stat
 import { markRegScratched, markVerifierStateScratched, printInsnState, printVerifierState, verifierStateScratched } from './logState.js';
 import { bpfCommitStackWriteMarks, bpfResetStackWriteMarks, bpfUpdateLiveStack } from './liveness.js';
 import { markRegKnown } from './scalar.js';
+import { checkFuncCall, prepareFuncExit } from './calls.js';
 
 function fail(env: VerifierEnv, errno: number, msg: string): never {
   verbose(env, `${msg}\n`);
@@ -39,7 +40,12 @@ function checkLdImm(env: VerifierEnv, insn: Insn): void {
 
 /** Returns true when the path ended at a top-level exit (PROCESS_BPF_EXIT). */
 function processBpfExit(env: VerifierEnv): boolean {
-  if (env.curState.curframe) throw new Unsupported(env.insnIdx, 'exit from a subprogram');
+  if (env.curState.curframe) {
+    bpfUpdateLiveStack(env);
+    env.insnIdx = prepareFuncExit(env);
+    env.doPrintState = true;
+    return false;
+  }
   checkRegArg(env, 0, RegArgType.SRC_OP);
   const r0 = curRegs(env)[0] as BpfRegState;
   if (!env.allowPtrLeaks && r0.type !== RegType.SCALAR_VALUE) fail(env, EACCES, 'R0 leaks addr as return value');
@@ -69,9 +75,9 @@ function doCheckInsn(env: VerifierEnv): boolean {
         insn.dst !== 0 || cls === BPF_JMP32) {
         fail(env, EINVAL, 'BPF_CALL uses reserved fields');
       }
-      if (insn.src === BPF_PSEUDO_CALL) throw new Unsupported(env.insnIdx, 'bpf-to-bpf call');
       if (insn.src === BPF_PSEUDO_KFUNC_CALL) throw new Unsupported(env.insnIdx, 'kfunc call');
-      checkHelperCall(env, insn);
+      if (insn.src === BPF_PSEUDO_CALL) env.insnIdx = checkFuncCall(env, insn, env.insnIdx);
+      else checkHelperCall(env, insn);
       markRegScratched(env, 0);
     } else if (op === BPF_JA) {
       if (opSrc(insn.code) !== BPF_K || insn.src !== 0 || insn.dst !== 0 ||
@@ -105,7 +111,7 @@ function doCheckInsn(env: VerifierEnv): boolean {
 export function doCheck(env: VerifierEnv): void {
   const popLog = !logLevel2(env);
   const insnCnt = env.insns.length;
-  let doPrintState = false;
+  env.doPrintState = false;
   let prevInsnIdx = -1;
   for (;;) {
     const state = env.curState;
@@ -123,16 +129,16 @@ export function doCheck(env: VerifierEnv): void {
     let exited = false;
     if (aux?.prunePoint && isStateVisited(env, env.insnIdx)) {
       if (logLevel1(env)) {
-        if (doPrintState) verbose(env, `\nfrom ${env.prevInsnIdx} to ${env.insnIdx}${state.speculative ? ' (speculative execution)' : ''}: safe\n`);
+        if (env.doPrintState) verbose(env, `\nfrom ${env.prevInsnIdx} to ${env.insnIdx}${state.speculative ? ' (speculative execution)' : ''}: safe\n`);
         else verbose(env, `${env.insnIdx}: safe\n`);
       }
       exited = true;
     } else {
       if (aux?.jmpPoint) pushJmpHistory(env, state, 0, 0n);
-      if (logLevel2(env) && doPrintState) {
+      if (logLevel2(env) && env.doPrintState) {
         verbose(env, `\nfrom ${env.prevInsnIdx} to ${env.insnIdx}${state.speculative ? ' (speculative execution)' : ''}:`);
         printVerifierState(env, state, state.curframe, true);
-        doPrintState = false;
+        env.doPrintState = false;
       }
       if (logLevel1(env)) {
         if (verifierStateScratched(env)) printInsnState(env, state, state.curframe);
@@ -161,7 +167,7 @@ export function doCheck(env: VerifierEnv): void {
       if (!popped) break;
       env.insnIdx = popped.insnIdx;
       prevInsnIdx = popped.prevInsnIdx;
-      doPrintState = true;
+      env.doPrintState = true;
     }
   }
 }

@@ -91,6 +91,8 @@ export interface VerifierEnv {
   idGen: number;
   /** env->cur_hist_ent != NULL: an entry was already pushed for this insn. */
   curHistEnt: boolean;
+  /** do_check's do_print_state: print the full state before the next insn. */
+  doPrintState: boolean;
 
   // log scratch state
   scratchedRegs: number;
@@ -104,6 +106,8 @@ export interface VerifierEnv {
   sccVisits: Map<string, SccVisit>;
   /** Per-insn pointer type seen by loads/stores (save_aux_ptr_type). */
   ptrTypes: number[];
+  /** subprog_info[].stack_depth: the deepest stack each subprogram touched. */
+  stackDepth: number[];
   /** Every checkpoint created, in creation order (for Result.precision). */
   checkpoints: BpfVerifierState[];
 }

@@ -6,7 +6,7 @@ import { RegType, type BpfRegState } from './reg.js';
 import { MAX_BPF_STACK, type BpfFuncState } from './state.js';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst } from './tnum.js';
 import { tnumStrn } from './regfmt.js';
-import { coerceRegToSize, coerceRegToSizeSx } from './scalar.js';
+import { coerceRegToSize, coerceRegToSizeSx, regBoundsSanityReset } from './scalar.js';
 import { checkRegArg, curRegs, RegArgType } from './regArg.js';
 import {
   checkStackReadFixedOff, checkStackReadVarOff, checkStackWriteFixedOff, checkStackWriteVarOff, growStackState,
@@ -56,7 +56,7 @@ function checkStackAccessWithinBounds(env: VerifierEnv, regno: number, off: numb
     else verbose(env, `invalid variable-offset${extra} stack R${regno} var_off=${tnumStrn(reg.varOff)} off=${off} size=${accessSize}\n`);
     throw new VerifierError(err, 'stack bounds');
   }
-  growStackState(state, -minOff);
+  growStackState(env, state, -minOff);
 }
 
 /** check_mem_access. valueRegno is the loaded-into or stored-from register (-1 for BPF_ST). */
@@ -98,6 +98,8 @@ export function checkLoadMem(env: VerifierEnv, insn: Insn): void {
   checkRegArg(env, insn.src, RegArgType.SRC_OP);
   checkRegArg(env, insn.dst, RegArgType.DST_OP_NO_MARK);
   checkMemAccess(env, env.insnIdx, insn.src, insn.off, sizeBytes(insn.code), Access.READ, insn.dst, opMode(insn.code) === BPF_MEMSX);
+  const m = regBoundsSanityReset(curRegs(env)[insn.dst] as BpfRegState, 'ldx');
+  if (m) verbose(env, `verifier bug: ${m}\n`);
 }
 
 export function checkStoreReg(env: VerifierEnv, insn: Insn): void {

@@ -254,11 +254,12 @@ export function regDeduceMixedBounds(reg: BpfRegState): void {
   reg.smax = minB(reg.smax, newSmax);
   // sign-extension pattern: the 64-bit range sits within s32 and s32 is non-negative
   if (reg.s32Min >= 0 && reg.smin >= S32_MIN_N && reg.smax <= S32_MAX_N) {
+    // s32 may be the empty [0, -1] of a dead branch: keep C's u64 wrap
     reg.smin = BigInt(reg.s32Min);
     reg.smax = BigInt(reg.s32Max);
-    reg.umin = reg.smin;
-    reg.umax = reg.smax;
-    reg.varOff = tnumIntersect(reg.varOff, tnumRange(reg.smin, reg.smax));
+    reg.umin = toU64(reg.smin);
+    reg.umax = toU64(reg.smax);
+    reg.varOff = tnumIntersect(reg.varOff, tnumRange(reg.umin, reg.umax));
   }
 }
 
@@ -313,6 +314,19 @@ export function regBoundsSanityCheck(reg: BpfRegState, ctx: string): string | nu
   return `REG INVARIANTS VIOLATION (${ctx}): ${msg} u64=[${hex(reg.umin)}, ${hex(reg.umax)}] ` +
     `s64=[${hex(toU64(reg.smin))}, ${hex(toU64(reg.smax))}] u32=[${hex(reg.u32Min)}, ${hex(reg.u32Max)}] ` +
     `s32=[${hex(reg.s32Min >>> 0)}, ${hex(reg.s32Max >>> 0)}] var_off=(${hex(reg.varOff.value)}, ${hex(reg.varOff.mask)})`;
+}
+
+/**
+ * reg_bounds_sanity_check as the kernel runs it (test_reg_invariants unset):
+ * on a violation the bounds are reset (var_off kept) and the message is
+ * returned for the caller to log as `verifier bug: <msg>`. The kernel runs it
+ * on dst at the end of check_alu_op ("alu") and check_load_mem ("ldx",
+ * "atomic_load"), and on all four registers in reg_set_min_max.
+ */
+export function regBoundsSanityReset(reg: BpfRegState, ctx: string): string | null {
+  const msg = regBoundsSanityCheck(reg, ctx);
+  if (msg !== null) markRegUnbounded(reg);
+  return msg;
 }
 
 // ---- constants ------------------------------------------------------------

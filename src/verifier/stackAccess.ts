@@ -31,12 +31,13 @@ const isSpillableRegtype = (t: RegType): boolean =>
 const isBpfStMem = (insn: Insn): boolean => opClass(insn.code) === BPF_ST && opMode(insn.code) === BPF_MEM;
 
 /** grow_stack_state: make sure `size` bytes of stack are allocated. */
-export function growStackState(state: BpfFuncState, size: number): void {
+export function growStackState(env: VerifierEnv, state: BpfFuncState, size: number): void {
   const n = Math.ceil(size / BPF_REG_SIZE);
   const old = state.allocatedStack / BPF_REG_SIZE;
   if (old >= n) return;
   for (let i = old; i < n; i++) state.stack.push(newStackSlot());
   state.allocatedStack = n * BPF_REG_SIZE;
+  if ((env.stackDepth[state.subprogno] ?? 0) < state.allocatedStack) env.stackDepth[state.subprogno] = state.allocatedStack;
 }
 
 function markStackSlotMisc(stype: SlotType[], i: number): void {

@@ -8,15 +8,15 @@ import { type VerifierEnv, type VerifierOptions, VerifierError, Unsupported, ver
 import { VLog } from './vlog.js';
 import { RegType } from './reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfVerifierState } from './state.js';
-import { newFuncState, newRegState, newVerifierState, BPF_MAIN_FUNC } from './regState.js';
+import { newRegState, newVerifierState, BPF_MAIN_FUNC } from './regState.js';
 import { markRegKnownZero } from './scalar.js';
 import { runCfgPasses } from './cfg.js';
 import { formatLiveRegsLog } from './liveRegs.js';
 import { socketCallParams } from './helperProtos.js';
 import { newBacktrackState } from './backtrack.js';
 import { newStackLiveness } from './liveness.js';
-import { markVerifierStateScratched } from './logState.js';
 import { doCheck } from './doCheck.js';
+import { initFuncState, checkMaxStackDepth } from './calls.js';
 
 export interface VerifyOptions {
   history: InsnHistory;
@@ -35,31 +35,24 @@ function newEnv(prog: Program, opts: VerifierOptions, log: VLog): VerifierEnv {
     curState: st, head: null, stackSize: 0, explored: [], freeList: [], stateListOf: new Map(),
     insnIdx: 0, prevInsnIdx: -1, insnProcessed: 0, prevInsnProcessed: 0, jmpsProcessed: 0, prevJmpsProcessed: 0,
     totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, exploredStatesSize: 0, freeListSize: 0, numBackedges: 0,
-    idGen: 0, curHistEnt: false, scratchedRegs: 0, scratchedStack: 0n, prevLogPos: 0, prevInsnPrintPos: 0,
+    idGen: 0, curHistEnt: false, doPrintState: false, scratchedRegs: 0, scratchedStack: 0n, prevLogPos: 0, prevInsnPrintPos: 0,
     fakeReg: [newRegState(), newRegState()], bt: newBacktrackState(), liveness: newStackLiveness(),
-    sccVisits: new Map(), ptrTypes: [], checkpoints: [],
+    sccVisits: new Map(), ptrTypes: [], checkpoints: [], stackDepth: [],
   };
 }
 
 function initMainState(env: VerifierEnv): void {
   const st = env.curState;
-  const f: BpfFuncState = newFuncState(BPF_MAIN_FUNC, 0, 0);
+  const f: BpfFuncState = initFuncState(env, BPF_MAIN_FUNC, 0, 0);
   st.frame = [f];
   st.curframe = 0;
   st.firstInsnIdx = env.subprogs.info[0]?.start ?? 0;
   st.lastInsnIdx = -1;
-  const r10 = f.regs[10];
   const r1 = f.regs[1];
-  if (r10) {
-    markRegKnownZero(r10);
-    r10.type = RegType.PTR_TO_STACK;
-    r10.frameno = 0;
-  }
   if (r1) {
     markRegKnownZero(r1);
     r1.type = RegType.PTR_TO_CTX;
   }
-  markVerifierStateScratched(env);
 }
 
 function collectPrecision(states: BpfVerifierState[]): StatePrecision[] {
@@ -115,6 +108,7 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
     }
     initMainState(env);
     doCheck(env);
+    checkMaxStackDepth(env);
   } catch (e) {
     if (e instanceof VerifierError) errno = e.errno;
     else if (e instanceof Unsupported) {

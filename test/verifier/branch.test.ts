@@ -174,6 +174,10 @@ cases.push(['jne at the edge', jmpProgram(A.jK(BPF_JNE, 6, 0, 2))]);
 cases.push(['jset of unknown bit', jmpProgram(A.jK(BPF_JSET, 6, 0x100, 2))]);
 cases.push(['jsgt 64 with hi bits', jmpProgram(A.jK(BPF_JSGT, 8, -1, 2), [A.alu64K(BPF_ADD, 8, 0)])]);
 cases.push(['jmp32 jeq mixes 64-bit', jmpProgram(A.j32K(BPF_JEQ, 6, 5, 2))]);
+// u32 range meeting one half of an s32 range that crosses 0 (6.18.y stable fbc7aef517d8)
+cases.push(['movsx then jge: u32 meets the negative s32 half', jmpProgram(A.jK(BPF_JGE, 8, 0x2533823b, 2), [A.mov32X(8, 8, 8)])]);
+cases.push(['jmp32 jlt: u32 meets the negative s32 half', jmpProgram(A.j32K(BPF_JLT, 7, 12, 2), [A.alu32K(BPF_ADD, 7, 3)])]);
+cases.push(['jmp32 jgt: u32 meets the non-negative s32 half', jmpProgram(A.j32K(BPF_JGT, 9, 1, 2), [A.alu32K(BPF_ADD, 9, -3)])]);
 
 describe.skipIf(!k.ok)(`branch agreement with the live kernel ${k.reason}`, () => {
   let total = 0;

@@ -5,7 +5,7 @@ import { cloneReg } from '../../src/verifier/regState.js';
 import {
   makeScalarUnknown, makeScalarConst, markRegKnown, markRegUnknown, markRegNotInit, markReg32Known, regBoundsSync,
   regBoundsSanityCheck, regContains, isRegConst, regConstValue, zextReg32, coerceRegToSize, coerceRegToSizeSx,
-  coerceSubregToSizeSx, getRegWidth, S64_MIN, S64_MAX, U64_MAX, S32_MIN,
+  coerceSubregToSizeSx, getRegWidth, reg32DeduceBounds, S64_MIN, S64_MAX, U64_MAX, S32_MIN, S32_MAX,
 } from '../../src/verifier/scalar.js';
 import { formatRegState } from '../../src/verifier/regfmt.js';
 
@@ -135,5 +135,74 @@ describe('scalar unit cases', () => {
     r.smin = -0x80000000n; r.smax = 0x7fffffffn;
     regBoundsSync(r);
     expect(formatRegState(r)).toBe('scalar(smin=smin32=0,smax=umax=smax32=umax32=100,var_off=(0x0; 0x7f))');
+  });
+});
+
+// Any bounds at all, consistent or not (dead branches produce empty ranges).
+const anyU64 = fc.oneof(fc.bigInt({ min: 0n, max: M }), fc.constantFrom(0n, 1n, M, 1n << 63n, (1n << 63n) - 1n, 0xffffffffn, 1n << 32n));
+const anyS64 = fc.oneof(fc.bigInt({ min: S64_MIN, max: S64_MAX }), fc.constantFrom(0n, -1n, 1n, S64_MIN, S64_MAX, -0x80000000n, 0x7fffffffn));
+const anyU32 = fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0, 1, 0xffffffff, 0x80000000, 0x7fffffff));
+const anyS32 = fc.oneof(fc.integer({ min: S32_MIN, max: S32_MAX }), fc.constantFrom(0, -1, 1, S32_MIN, S32_MAX));
+
+describe('reg_bounds_sync on arbitrary (possibly empty) bounds', () => {
+  it('keeps every field inside its C type, like the kernel\'s wrapping casts', () => {
+    fc.assert(fc.property(anyU64, anyU64, anyS64, anyS64, anyU32, anyU32, anyS32, anyS32, anyU64, anyU64,
+      (umin, umax, smin, smax, u32Min, u32Max, s32Min, s32Max, v, m) => {
+        const r = makeScalarUnknown();
+        Object.assign(r, { umin, umax, smin, smax, u32Min, u32Max, s32Min, s32Max, varOff: { value: v & ~m, mask: m } });
+        regBoundsSync(r);
+        for (const x of [r.umin, r.umax, r.varOff.value, r.varOff.mask]) expect(x >= 0n && x <= M).toBe(true);
+        for (const x of [r.smin, r.smax]) expect(x >= S64_MIN && x <= S64_MAX).toBe(true);
+        for (const x of [r.u32Min, r.u32Max]) expect(Number.isInteger(x) && x >= 0 && x <= 0xffffffff).toBe(true);
+        for (const x of [r.s32Min, r.s32Max]) expect(Number.isInteger(x) && x >= S32_MIN && x <= S32_MAX).toBe(true);
+        expect(r.varOff.value & r.varOff.mask).toBe(0n);
+      }), { numRuns: 8000 });
+  });
+  it('an empty s32 range [0, -1] wraps umax to U64_MAX (kernel: `if w6 s> w6` taken branch)', () => {
+    // live 6.18.44: REG INVARIANTS VIOLATION (true_reg1): range bounds violation
+    // u64=[0x0, 0xffffffffffffffff] s64=[0x0, 0xffffffffffffffff] u32=[0x0, 0xffffffff] s32=[0x0, 0xffffffff]
+    const r = makeScalarUnknown();
+    r.smin = -1n; r.smax = 0n; r.s32Min = 0; r.s32Max = -1;
+    regBoundsSync(r);
+    expect([r.umin, r.umax, r.smin, r.smax, r.u32Min, r.u32Max, r.s32Min, r.s32Max])
+      .toEqual([0n, M, 0n, -1n, 0, 0xffffffff, 0, -1]);
+    expect(regBoundsSanityCheck(r, 'true_reg1')).toContain('range bounds violation u64=[0x0, 0xffffffffffffffff] s64=[0x0, 0xffffffffffffffff]');
+  });
+});
+
+describe('u32/s32 ranges crossing the sign boundary (6.18.y stable, fbc7aef517d8)', () => {
+  it('u32 overlapping only the negative half of s32 (kernel: `w7 = (s8)w3; if w7 >= 0x2533823b`)', () => {
+    const r = makeScalarUnknown();
+    r.umax = 0xffffffffn; r.smin = 0n; r.smax = 0xffffffffn;
+    r.s32Min = -128; r.s32Max = 127;
+    r.u32Min = 0x2533823b;
+    r.varOff = { value: 0n, mask: 0xffffffffn };
+    reg32DeduceBounds(r);
+    expect([r.u32Min, r.s32Min, r.s32Max]).toEqual([0xffffff80, -128, -1]);
+    regBoundsSync(r);
+    expect(formatRegState(r)).toBe(
+      'scalar(smin=umin=umin32=0xffffff80,smax=umax=0xffffffff,smin32=-128,smax32=-1,var_off=(0xffffff80; 0x7f))');
+  });
+  it('u32 overlapping only the non-negative half of s32', () => {
+    const r = makeScalarUnknown();
+    r.s32Min = -3; r.s32Max = 3; r.u32Max = 100;
+    reg32DeduceBounds(r);
+    expect([r.u32Min, r.u32Max, r.s32Min, r.s32Max]).toEqual([0, 3, 0, 3]);
+  });
+  it('JMP32 example from a generated program: umin32=12 and s32 [-3, 3] gives [-3, -2]', () => {
+    // before the JMP32 the kernel had s32 [-3, 3] (u32 wraps); the false branch added u32 <= 0xfffffffe
+    const r = makeScalarUnknown();
+    r.umax = 0xffffffffn; r.smin = 0n; r.smax = 0xffffffffn;
+    r.s32Min = -3; r.s32Max = 3; r.u32Min = 12; r.u32Max = 0xfffffffe;
+    r.varOff = { value: 0n, mask: 0xffffffffn };
+    regBoundsSync(r);
+    expect(formatRegState(r)).toBe(
+      'scalar(smin=umin=umin32=0xfffffffd,smax=umax=umax32=0xfffffffe,smin32=-3,smax32=-2,var_off=(0xfffffffc; 0x3))');
+  });
+  it('no refinement when u32 meets both halves of s32', () => {
+    const r = makeScalarUnknown();
+    r.s32Min = -3; r.s32Max = 3; r.u32Min = 2; r.u32Max = 0xfffffffe;
+    reg32DeduceBounds(r);
+    expect([r.u32Min, r.u32Max, r.s32Min, r.s32Max]).toEqual([2, 0xfffffffe, -3, 3]);
   });
 });

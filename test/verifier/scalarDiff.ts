@@ -5,7 +5,7 @@
 import seedrandom from 'seedrandom';
 import {
   BPF_ALU, BPF_ALU64, BPF_K, BPF_X, BPF_ADD, BPF_SUB, BPF_MUL, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH,
-  BPF_XOR, BPF_ARSH, BPF_MOV, BPF_NEG, BPF_END, BPF_TO_BE, BPF_JEQ, BPF_JNE, BPF_JSET, BPF_JGT, BPF_JGE,
+  BPF_XOR, BPF_ARSH, BPF_MOV, BPF_NEG, BPF_END, BPF_DIV, BPF_MOD, BPF_TO_BE, BPF_JEQ, BPF_JNE, BPF_JSET, BPF_JGT, BPF_JGE,
   BPF_JLT, BPF_JLE, BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE, BPF_JMP, BPF_JMP32,
 } from '../../src/isa/opcode.js';
 import { insn as mk, type Insn } from '../../src/isa/insn.js';
@@ -49,13 +49,17 @@ export interface ProgramDiff extends LogDiff {
   kernelVerdict: string;
   /** Model reported 'unsupported' (the log comparison is then meaningless). */
   unsupported: boolean;
+  kernelLog: string;
 }
 
 export function compareProgram(p: Program): ProgramDiff {
   const k = loadInKernel(p, { logLevel: 2, keepLog: true });
   const m = verifyProgram(p, { history: new CopyHistory(), logLevel: 2 });
   const d = diffLogs(k.log ?? '', m.log ?? '');
-  return { ...d, name: p.name, modelVerdict: m.verdict, kernelVerdict: k.verdict, unsupported: m.verdict === 'unsupported' };
+  return {
+    ...d, name: p.name, modelVerdict: m.verdict, kernelVerdict: k.verdict, unsupported: m.verdict === 'unsupported',
+    kernelLog: k.log ?? '',
+  };
 }
 
 export interface DiffSummary {
@@ -110,7 +114,7 @@ export function scalarProgram(seed: string, len = 14): Program {
   // prologue: unknown scalars of various shapes
   for (const r of regs) {
     out.push(mk(0x85, 0, 0, 0, 7)); // call bpf_get_prandom_u32
-    const shape = Math.floor(rnd() * 6);
+    const shape = Math.floor(rnd() * 10);
     if (shape === 0) out.push(mk(BPF_ALU64 | BPF_MOV | BPF_X, r, 0, 0, 0));
     else if (shape === 1) out.push(mk(BPF_ALU64 | BPF_MOV | BPF_X, r, 0, 32, 0)); // (s32)
     else if (shape === 2) out.push(mk(BPF_ALU64 | BPF_MOV | BPF_X, r, 0, pick([8, 16]), 0));
@@ -122,10 +126,29 @@ export function scalarProgram(seed: string, len = 14): Program {
       out.push(mk(BPF_ALU64 | BPF_MOV | BPF_X, r, 0, 0, 0));
       out.push(mk(BPF_ALU64 | BPF_AND | BPF_K, r, 0, 0, pick([0xff, 0xfff, 0x7f, 0xffff, 0xf0])));
       out.push(mk(BPF_ALU64 | BPF_ADD | BPF_K, r, 0, 0, pickImm(rnd)));
-    } else {
+    } else if (shape === 5) {
       out.push(mk(BPF_ALU64 | BPF_MOV | BPF_X, r, 0, 0, 0));
       out.push(mk(BPF_ALU64 | BPF_LSH | BPF_K, r, 0, 0, 32));
       out.push(mk(BPF_ALU64 | BPF_OR | BPF_X, r, 0, 0, 0));
+    } else if (shape === 6) {
+      // a range learnt from a guard: the jump skips the rest of the prologue's reg
+      out.push(mk(BPF_ALU64 | BPF_MOV | BPF_X, r, 0, pick([0, 32]), 0));
+      const jop = pick(JMP_OPS);
+      out.push(mk((rnd() < 0.5 ? BPF_JMP : BPF_JMP32) | jop | BPF_K, r, 0, 1, pickImm(rnd)));
+      out.push(mk(BPF_ALU64 | BPF_MOV | BPF_K, r, 0, 0, pickImm(rnd)));
+    } else if (shape === 7) {
+      const v = BigInt.asUintN(64, (BigInt(pickImm(rnd)) << 32n) | BigInt(pickImm(rnd) >>> 0));
+      out.push(mk(0x18, r, 0, 0, Number(BigInt.asIntN(32, v & 0xffffffffn))));
+      out.push(mk(0, 0, 0, 0, Number(BigInt.asIntN(32, v >> 32n))));
+    } else if (shape === 8) {
+      out.push(mk(BPF_ALU64 | BPF_MOV | BPF_X, r, 0, 0, 0));
+      out.push(mk(BPF_ALU64 | pick([BPF_SUB, BPF_XOR, BPF_MUL]) | BPF_K, r, 0, 0, pickImm(rnd)));
+    } else {
+      // [-1, 0] in 64 or 32 bits (the maybe_fork_scalars pattern)
+      const w = rnd() < 0.5;
+      out.push(mk(BPF_ALU64 | BPF_MOV | BPF_X, r, 0, 0, 0));
+      out.push(mk((w ? BPF_ALU : BPF_ALU64) | BPF_LSH | BPF_K, r, 0, 0, w ? 31 : 63));
+      out.push(mk((w ? BPF_ALU : BPF_ALU64) | BPF_ARSH | BPF_K, r, 0, 0, w ? 31 : 63));
     }
   }
   const body: Insn[] = [];
@@ -136,7 +159,15 @@ export function scalarProgram(seed: string, len = 14): Program {
     const src = pick(regs);
     const is64 = rnd() < 0.5;
     const cls = is64 ? BPF_ALU64 : BPF_ALU;
-    if (k < 0.4) {
+    if (k < 0.03) {
+      body.push(mk(cls | pick([BPF_DIV, BPF_MOD]) | (rnd() < 0.5 ? BPF_X : BPF_K), dst, rnd() < 0.5 ? src : 0, 0, 1 + Math.floor(rnd() * 100)));
+      const last = body[body.length - 1] as Insn;
+      if ((last.code & BPF_X) === 0) body[body.length - 1] = { ...last, src: 0 };
+      else body[body.length - 1] = { ...last, imm: 0 };
+    } else if (k < 0.06) {
+      const op = pick([BPF_LSH, BPF_RSH, BPF_ARSH]);
+      body.push(mk(cls | op | BPF_X, dst, src, 0, 0));
+    } else if (k < 0.4) {
       const op = pick(ALU_OPS);
       const shift = op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH;
       if (shift) body.push(mk(cls | op | BPF_K, dst, 0, 0, Math.floor(rnd() * (is64 ? 64 : 32))));

@@ -74,6 +74,31 @@ describe('tnum soundness (fast-check)', () => {
       expect(tnumStep(t, z)).toBe(expected);
     }), { numRuns: 500 });
   });
+  it('tnumStep agrees over 64 bits with the bit-fiddling form of the 6.18.y backport', () => {
+    const fls = (x: bigint): bigint => BigInt(x === 0n ? 0 : x.toString(2).length);
+    // the stable patch's formulation: fill/carry around the highest differing bit
+    const ref = (t: Tnum, z: bigint): bigint => {
+      const tmax = t.value | t.mask;
+      if (z >= tmax) return tmax;
+      if (z < t.value) return t.value;
+      const j = t.value | (z & t.mask);
+      if (j > z) {
+        const q = (M << fls(~z & t.value & ~t.mask & M)) & M;
+        return (q & z) | (~q & M & t.value);
+      }
+      const k = fls(z & ~t.value & ~t.mask & M);
+      const q = (M << k) & M;
+      const v = (q & t.mask & z) | (q & ~t.mask & M);
+      const u = (v + (1n << k)) & M;
+      return (u & t.mask) | t.value;
+    };
+    const edge = fc.constantFrom(0n, 1n, M, M - 1n, 1n << 63n, (1n << 63n) - 1n, 0xffffffffn, 1n << 32n);
+    const any64 = fc.oneof(fc.bigInt({ min: 0n, max: M }), edge);
+    fc.assert(fc.property(any64, any64, any64, (v0, m, z) => {
+      const t = { value: v0 & ~m, mask: m };
+      expect(tnumStep(t, z)).toBe(ref(t, z));
+    }), { numRuns: 5000 });
+  });
 });
 
 describe('tnum unit cases', () => {

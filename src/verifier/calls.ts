@@ -1,0 +1,116 @@
+// bpf-to-bpf calls of static subprograms: check_func_call / setup_func_entry
+// push a frame, prepare_func_exit pops it; check_max_stack_depth runs after
+// do_check over the call graph.
+import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL, MAX_BPF_REG, BPF_REG_FP } from '../isa/opcode.js';
+import type { Insn } from '../isa/insn.js';
+import { type VerifierEnv, VerifierError, E2BIG, EACCES, EFAULT, EINVAL, verbose, logLevel1 } from './env.js';
+import { RegType, type BpfRegState } from './reg.js';
+import { MAX_BPF_STACK, MAX_CALL_FRAMES, type BpfFuncState, type BpfVerifierState } from './state.js';
+import { copyRegState, newFuncState } from './regState.js';
+import { markRegKnownZero, markRegNotInit } from './scalar.js';
+import { checkRegArgIn, RegArgType } from './regArg.js';
+import { findSubprog } from './subprogInfo.js';
+import { markVerifierStateScratched, printVerifierState } from './logState.js';
+import { bpfResetLiveStackCallchain } from './liveness.js';
+
+function fail(env: VerifierEnv, errno: number, msg: string): never {
+  verbose(env, `${msg}\n`);
+  throw new VerifierError(errno, msg);
+}
+
+/** init_func_state + init_reg_state. */
+export function initFuncState(env: VerifierEnv, callsite: number, frameno: number, subprogno: number): BpfFuncState {
+  const f = newFuncState(callsite, frameno, subprogno);
+  for (let i = 0; i < MAX_BPF_REG; i++) markRegNotInit(f.regs[i] as BpfRegState);
+  const fp = f.regs[BPF_REG_FP] as BpfRegState;
+  markRegKnownZero(fp);
+  fp.type = RegType.PTR_TO_STACK;
+  fp.frameno = frameno;
+  markVerifierStateScratched(env);
+  return f;
+}
+
+function clearCallerSavedRegs(env: VerifierEnv, regs: BpfRegState[]): void {
+  for (let i = 0; i <= 5; i++) {
+    markRegNotInit(regs[i] as BpfRegState);
+    checkRegArgIn(env, regs, i, RegArgType.DST_OP_NO_MARK);
+  }
+}
+
+function setupFuncEntry(env: VerifierEnv, subprog: number, callsite: number, state: BpfVerifierState): void {
+  if (state.curframe + 1 >= MAX_CALL_FRAMES) fail(env, E2BIG, `the call stack of ${state.curframe + 2} frames is too deep`);
+  const caller = state.frame[state.curframe] as BpfFuncState;
+  const callee = initFuncState(env, callsite, state.curframe + 1, subprog);
+  state.frame[state.curframe + 1] = callee;
+  // set_callee_state: the callee sees r1-r5 of the caller
+  for (let i = 1; i <= 5; i++) copyRegState(callee.regs[i] as BpfRegState, caller.regs[i] as BpfRegState);
+  state.curframe++;
+}
+
+/** check_func_call for a static subprogram; returns the next insn index minus one. */
+export function checkFuncCall(env: VerifierEnv, insn: Insn, insnIdx: number): number {
+  const state = env.curState;
+  const target = insnIdx + insn.imm + 1;
+  const subprog = findSubprog(env, target);
+  if (subprog < 0) fail(env, EFAULT, `verifier bug: target of func call at insn ${target} is not a program`);
+  const caller = state.frame[state.curframe] as BpfFuncState;
+  setupFuncEntry(env, subprog, insnIdx, state);
+  clearCallerSavedRegs(env, caller.regs);
+  bpfResetLiveStackCallchain(env);
+  if (logLevel1(env)) {
+    verbose(env, 'caller:\n');
+    printVerifierState(env, state, caller.frameno, true);
+    verbose(env, 'callee:\n');
+    printVerifierState(env, state, state.curframe, true);
+  }
+  return (env.subprogs.info[subprog]?.start ?? 0) - 1;
+}
+
+/** prepare_func_exit for a static subprogram; returns the insn to continue at. */
+export function prepareFuncExit(env: VerifierEnv): number {
+  const state = env.curState;
+  const callee = state.frame[state.curframe] as BpfFuncState;
+  const r0 = callee.regs[0] as BpfRegState;
+  if (r0.type === RegType.PTR_TO_STACK) fail(env, EINVAL, 'cannot return stack pointer to the caller');
+  const caller = state.frame[state.curframe - 1] as BpfFuncState;
+  if (callee.inCallbackFn) fail(env, EACCES, 'callbacks are not modelled');
+  copyRegState(caller.regs[0] as BpfRegState, r0);
+  const next = callee.callsite + 1;
+  if (logLevel1(env)) {
+    verbose(env, 'returning from callee:\n');
+    printVerifierState(env, state, callee.frameno, true);
+    verbose(env, `to caller at ${next}:\n`);
+    printVerifierState(env, state, caller.frameno, true);
+  }
+  state.frame.length = state.curframe;
+  state.curframe--;
+  return next;
+}
+
+/** round_up_stack_depth with the JIT enabled (bpf_jit_enable=1 on the oracle). */
+const roundUpStackDepth = (d: number): number => Math.ceil(d / 16) * 16;
+
+/** check_max_stack_depth: the deepest chain of static calls must fit MAX_BPF_STACK. */
+export function checkMaxStackDepth(env: VerifierEnv): void {
+  const n = env.subprogs.count;
+  const calls: number[][] = [];
+  for (let s = 0; s < n; s++) {
+    const start = env.subprogs.info[s]?.start ?? 0;
+    const end = env.subprogs.info[s + 1]?.start ?? env.insns.length;
+    const out: number[] = [];
+    for (let i = start; i < end; i++) {
+      const insn = env.insns[i] as Insn;
+      if (insn.code === (BPF_JMP | BPF_CALL) && insn.src === BPF_PSEUDO_CALL) {
+        const callee = findSubprog(env, i + insn.imm + 1);
+        if (callee >= 0) out.push(callee);
+      }
+    }
+    calls.push(out);
+  }
+  const walk = (s: number, depth: number, frames: number): void => {
+    const d = depth + roundUpStackDepth(env.stackDepth[s] ?? 0);
+    if (d > MAX_BPF_STACK) fail(env, EACCES, `combined stack size of ${frames} calls is ${d}. Too large`);
+    for (const c of calls[s] ?? []) walk(c, d, frames + 1);
+  };
+  walk(0, 0, 1);
+}
