@@ -115,7 +115,7 @@ export interface VerifierEnv {
 export const logLevel2 = (env: VerifierEnv): boolean => (env.log.level & 2) !== 0;
 export const logLevel1 = (env: VerifierEnv): boolean => (env.log.level & 3) !== 0;
 
-/** verbose(): any nonzero level (including 4, stats only) records messages. */
+/** verbose() records messages at every nonzero level, including 4 (stats only). */
 export function verbose(env: VerifierEnv, s: string): void {
   if (env.log.level) env.log.write(s);
 }
