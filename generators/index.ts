@@ -9,3 +9,4 @@ export {
   coverageFromLog, coverageFromResult, CountingHistory, COVERAGE_KEYS, emptySummary, addToSummary,
   type CoverageFlags, type CoverageSummary, type HistoryCounts,
 } from './coverage.js';
+export { shrinkTree, shrinkableProgramArb, treeSize, isProgramTree } from './shrink.js';

@@ -107,6 +107,41 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
     .option('--max-lines <n>', 'print at most N timeline events');
   addSharedOptions(audit, { load: true, json: true }).action(run(async () => (await import('./cmdAudit.js')).auditCommand));
 
+  const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+  sub('fuzz').description('generate programs, check properties, shrink and save counterexamples')
+    .option('--property <name>', 'sharedMatchesCopy, noClobber, readFidelity, chainShape, modelMatchesKernel (repeatable; default sharedMatchesCopy)', collect)
+    .option('--preset <name>', 'small, medium, loops, deep, risky or all (repeatable; default all, rotated over runs)', collect)
+    .option('--backedge <onoff>', 'precision propagation over loop backedges, on or off (default on)')
+    .option('--runs <n>', 'programs to run over all shards (default 1000 without --time)')
+    .option('--time <duration>', 'stop generating after this long (90s, 2m, ...)')
+    .option('--seed <s>', 'campaign seed (default random; printed)')
+    .option('--shard <i/n>', 'run shard i of n of the run index space (CI matrices)')
+    .option('--workers <n>', 'worker threads (default 2)')
+    .option('--a <kind>', 'reference history for sharedMatchesCopy (default copy)')
+    .option('--b <kind>', 'history under test (default shared; the audits wrap it)')
+    .option('--fault <fault>', 'inject a SharedHistory fault into the history under test')
+    .option('--max-failures <n>', 'stop generating after n failures (default 1)')
+    .option('--out <dir>', 'counterexample directory (default counterexamples/)')
+    .option('--shrink-time <duration>', 'time budget for shrinking one failure (default 30s)')
+    .option('--no-insn-shrink', 'only shrink the block tree, not instructions')
+    .option('--full-log', 'sharedMatchesCopy also compares the full level-2 log')
+    .option('--state-freq', 'load with BPF_F_TEST_STATE_FREQ')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .option('--json', 'print the report as one JSON object')
+    .action(run(async () => (await import('./cmdFuzz.js')).fuzzCommand));
+
+  sub('replay').description('re-run counterexample files and print their diffs (exit 1 if any still fails)')
+    .argument('<files...>', 'counterexample files (.json)')
+    .option('--json', 'one JSON object per file')
+    .action(run(async () => (await import('./cmdReplay.js')).replayCommand));
+
+  sub('shrink').description('shrink a counterexample further and rewrite it')
+    .argument('<file>', 'counterexample file (.json)')
+    .option('-o, --output <out>', 'write here instead of rewriting FILE')
+    .option('--shrink-time <duration>', 'time budget (default 60s)')
+    .option('--json', 'print the outcome as JSON')
+    .action(run(async () => (await import('./cmdShrink.js')).shrinkCommand));
+
   return program;
 }
 

@@ -1,0 +1,49 @@
+// Shared shapes of the properties: what they take and what they return.
+import type { HistoryKind } from '../src/history/history.js';
+import type { SharedFault } from '../src/history/shared.js';
+
+/** Why a property failed, JSON-safe (it goes into counterexample files). */
+export interface PropertyDiff {
+  /** One line: what failed. */
+  summary: string;
+  /** Human-readable detail lines (what `verihist replay` prints). */
+  lines: string[];
+  /** Differing fields of two Results, as short text (pair properties). */
+  fields?: { field: string; a: string; b: string }[];
+  /** Audit violation kinds seen (audit properties). */
+  violations?: { kind: string; insnIdx: number; op: string; detail: string }[];
+}
+
+export type PropertyOutcome = { ok: true; skipped?: string } | { ok: false; diff: PropertyDiff };
+
+export interface PropertyOptions {
+  /** Precision propagation over loop backedges (6.17+); default true as in 6.18. */
+  backedge?: boolean;
+  /** Pair properties: the reference side (default copy). */
+  a?: HistoryKind;
+  /** The implementation under test (default shared); audits wrap it. */
+  b?: HistoryKind;
+  /** A SharedHistory fault injected into the implementation under test. */
+  fault?: SharedFault;
+  /** Pair properties: also compare the full level-2 log (slower). */
+  fullLog?: boolean;
+  /** Load with BPF_F_TEST_STATE_FREQ. */
+  testStateFreq?: boolean;
+}
+
+export const PROPERTY_NAMES = ['sharedMatchesCopy', 'noClobber', 'readFidelity', 'chainShape', 'modelMatchesKernel'] as const;
+export type PropertyName = (typeof PROPERTY_NAMES)[number];
+export const isPropertyName = (s: string): s is PropertyName => (PROPERTY_NAMES as readonly string[]).includes(s);
+
+export const PROPERTY_HELP: Readonly<Record<PropertyName, string>> = {
+  sharedMatchesCopy: 'histories --a and --b give identical verdict, error, statistics and precision marks',
+  noClobber: 'the audit sees no write into a sealed slice of the implementation under test',
+  readFidelity: 'the audit sees every backtracking read return what copy holds',
+  chainShape: 'the audit sees parent-chain slices ordered, disjoint and contiguous',
+  modelMatchesKernel: 'the model (copy) agrees with the live kernel on verdict and statistics',
+};
+
+/** Kinds that run the shared implementation (a fault can be injected into them). */
+export const takesFault = (k: HistoryKind): boolean => k === 'shared' || k === 'audited' || k === 'audited-shared';
+
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e));

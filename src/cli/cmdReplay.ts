@@ -1,0 +1,31 @@
+// verihist replay FILE...: re-run counterexamples and print their diffs.
+import { checkProperty, formatOutcome } from '../../properties/index.js';
+import { CounterexampleError, counterexampleProgram, propertyOptionsOf, readCounterexample } from '../report/counterexample.js';
+import { EXIT_FINDING, EXIT_OK, UsageError, type IO } from './options.js';
+
+export async function replayCommand(args: unknown[], opts: Record<string, unknown>, io: IO): Promise<number> {
+  const files = (args[0] as string[] | undefined) ?? [];
+  const json = opts['json'] === true;
+  let failing = 0;
+  for (const file of files) {
+    let c;
+    try {
+      c = readCounterexample(file);
+    } catch (e) {
+      if (e instanceof CounterexampleError) throw new UsageError(e.message);
+      throw e;
+    }
+    const out = checkProperty(c.property, counterexampleProgram(c, file), propertyOptionsOf(c));
+    const same = !out.ok && JSON.stringify(out.diff.lines) === JSON.stringify(c.diff.lines);
+    if (!out.ok) failing++;
+    if (json) {
+      io.out(JSON.stringify({ file, property: c.property, ok: out.ok, ...(out.ok ? (out.skipped ? { skipped: out.skipped } : {}) : { diff: out.diff }), sameDiff: same }) + '\n');
+      continue;
+    }
+    io.out(`${file}: ${c.property}, ${c.insns} insns, backedge ${c.options.backedge ? 'on' : 'off'}${c.options.fault ? `, fault ${c.options.fault}` : ''}\n`);
+    io.out(formatOutcome(c.property, out));
+    if (out.ok) io.out(`  (it no longer fails; the stored diff was: ${c.diff.summary})\n`);
+    else if (!same) io.out(`  (this diff differs from the stored one: ${c.diff.summary})\n`);
+  }
+  return failing ? EXIT_FINDING : EXIT_OK;
+}

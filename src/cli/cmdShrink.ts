@@ -1,0 +1,38 @@
+// verihist shrink FILE: shrink a counterexample further and rewrite it.
+import { resolve } from 'node:path';
+import { parseDuration } from '../fuzz/config.js';
+import { reshrink } from '../fuzz/reshrink.js';
+import { counterexampleText } from '../fuzz/summary.js';
+import { CounterexampleError, readCounterexample, writeCounterexample } from '../report/counterexample.js';
+import { EXIT_OK, UsageError, type IO } from './options.js';
+
+export async function shrinkCommand(args: unknown[], opts: Record<string, unknown>, io: IO): Promise<number> {
+  const file = String(args[0]);
+  const outFile = opts['output'] === undefined ? file : String(opts['output']);
+  let budget = 60_000;
+  if (opts['shrinkTime'] !== undefined) {
+    const t = parseDuration(String(opts['shrinkTime']));
+    if (t === undefined) throw new UsageError('--shrink-time: expected a duration like 60s');
+    budget = t;
+  }
+  let c;
+  try {
+    c = readCounterexample(file);
+  } catch (e) {
+    if (e instanceof CounterexampleError) throw new UsageError(e.message);
+    throw e;
+  }
+  const r = reshrink(c, Date.now() + budget);
+  if (r.passes) {
+    io.err(`verihist shrink: ${file}: ${c.property} no longer fails; left unchanged\n`);
+    return EXIT_OK;
+  }
+  writeCounterexample(r.counterexample, { file: resolve(outFile) });
+  if (opts['json'] === true) {
+    io.out(JSON.stringify({ file: outFile, property: c.property, before: r.before, after: r.after, via: r.via, tries: r.tries }) + '\n');
+  } else {
+    io.out(`${outFile}: ${r.before} -> ${r.after} insns (${r.via}, ${r.tries} property runs)\n`);
+    io.out(counterexampleText(r.counterexample));
+  }
+  return EXIT_OK;
+}
