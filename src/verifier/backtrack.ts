@@ -340,10 +340,17 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
     st = st.parent;
     if (!st) break;
 
-    // A corrupted history (e.g. a clobbered shared slice) can walk into a
-    // frame the parent does not have; the kernel would dereference NULL here.
-    if (bt.frame > st.curframe) bug(env, `backtracking frame ${bt.frame} beyond parent curframe ${st.curframe}`);
     for (let fr = bt.frame; fr >= 0; fr--) {
+      // A corrupted history (e.g. a clobbered shared slice) can walk into a
+      // frame this parent does not have. The kernel only touches such a frame
+      // when it has marks to apply or prints it at log level 2, and then
+      // dereferences NULL; the model reports that as a verifier bug.
+      if (fr > st.curframe) {
+        if ((bt.regMasks[fr] as number) || (bt.stackMasks[fr] as bigint) || logLevel2(env)) {
+          bug(env, `NULL frame dereference: backtracking frame ${fr} of a parent state with curframe ${st.curframe}`);
+        }
+        continue;
+      }
       const func = st.frame[fr] as BpfFuncState;
       const rmask = bt.regMasks[fr] as number;
       for (let i = 0; i < 32; i++) {
