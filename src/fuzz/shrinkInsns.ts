@@ -56,7 +56,8 @@ const MOV0 = BPF_ALU64 | BPF_MOV | BPF_K;
 
 /**
  * A simpler instruction in place of slot i, or undefined: a conditional jump
- * becomes `goto` (same target), an ALU op or load becomes `dst = 0`. Each
+ * becomes `goto` (same target), an ALU op or load becomes `dst = 0`, a
+ * register store becomes a store of 0. Each
  * step lowers a rank, so repeated simplification ends.
  */
 export function simplerInsn(insns: Insn[], i: number): Insn | undefined {
@@ -68,12 +69,38 @@ export function simplerInsn(insns: Insn[], i: number): Insn | undefined {
     return { code: BPF_JMP | BPF_JA, dst: 0, src: 0, off: x.off, imm: 0 };
   }
   if (isLdImm64(x.code)) return undefined;
+  // A register store becomes a store of the constant 0 (BPF_ST, same size).
+  if (cls === 0x03 /* STX */ && (x.code & 0xe0) === 0x60 /* BPF_MEM */) {
+    return { code: (x.code & ~0x07) | 0x02, dst: x.dst, src: 0, off: x.off, imm: 0 };
+  }
   if (cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX) {
     if (x.code === MOV0 && x.imm === 0 && x.src === 0 && x.off === 0) return undefined;
     if (x.dst === 10) return undefined;
     return { code: MOV0, dst: x.dst, src: 0, off: 0, imm: 0 };
   }
   return undefined;
+}
+
+const ADD64K = BPF_ALU64 | 0x00 | BPF_K; // BPF_ADD is 0
+const MOV64X = BPF_ALU64 | BPF_MOV | 0x08;
+
+/**
+ * Address folding: `rA = r10; rA += K; ... *(rA + off)` becomes an access
+ * through `r10 + K + off`, so the deletion pass can drop the address setup.
+ */
+export function foldFrameAddress(insns: Insn[], i: number): Insn | undefined {
+  const x = insns[i]!;
+  const cls = opClass(x.code);
+  const isMem = cls === BPF_LDX || cls === 0x02 /* ST */ || cls === 0x03 /* STX */;
+  if (!isMem || (x.code & 0xe0) !== 0x60 /* BPF_MEM */) return undefined;
+  const base = cls === BPF_LDX ? x.src : x.dst;
+  if (base === 10 || i < 2) return undefined;
+  const add = insns[i - 1]!;
+  const mov = insns[i - 2]!;
+  if (add.code !== ADD64K || add.dst !== base || mov.code !== MOV64X || mov.dst !== base || mov.src !== 10) return undefined;
+  const off = x.off + add.imm;
+  if (off < -32768 || off > 32767) return undefined;
+  return cls === BPF_LDX ? { ...x, src: 10, off } : { ...x, dst: 10, off };
 }
 
 export interface InsnShrinkOptions {
@@ -124,15 +151,17 @@ export function shrinkInsns(program: Program, stillFails: (p: Program) => boolea
     // Nothing more to delete: simplify one instruction, then try deleting again.
     for (const i of units(best.insns)) {
       if (out()) return { program: best, tries, interrupted: true };
-      const y = simplerInsn(best.insns, i);
-      if (!y) continue;
-      const insns = best.insns.slice();
-      insns[i] = y;
-      tries++;
-      const cand: Program = { ...best, insns };
-      if (stillFails(cand)) {
-        best = cand;
-        progress = true;
+      for (const y of [foldFrameAddress(best.insns, i), simplerInsn(best.insns, i)]) {
+        if (!y) continue;
+        const insns = best.insns.slice();
+        insns[i] = y;
+        tries++;
+        const cand: Program = { ...best, insns };
+        if (stillFails(cand)) {
+          best = cand;
+          progress = true;
+          break;
+        }
       }
     }
   }
