@@ -26,7 +26,7 @@ export class CopyHistory implements InsnHistory {
 
   push(st: HistOwner, entry: HistEntry): void {
     const s = slotOf(st);
-    s.entries.push({ ...entry });
+    s.entries.push({ idx: entry.idx, prevIdx: entry.prevIdx, flags: entry.flags, linkedRegs: entry.linkedRegs });
     // krealloc on every push: one allocation per appended entry.
     this.allocations++;
     this.entriesWritten++;
@@ -35,10 +35,11 @@ export class CopyHistory implements InsnHistory {
 
   combineLast(st: HistOwner, flags: number, linkedRegs: bigint): void {
     const s = slotOf(st);
-    const last = s.entries[s.entries.length - 1];
+    const n = s.entries.length;
+    const last = s.entries[n - 1];
     if (!last) throw new Error('combineLast on empty history');
-    last.flags |= flags;
-    last.linkedRegs = linkedRegs;
+    // Entries are shared between copies (see copyInto): replace, never mutate.
+    s.entries[n - 1] = { idx: last.idx, prevIdx: last.prevIdx, flags: last.flags | flags, linkedRegs };
     this.entriesWritten++;
   }
 
@@ -46,7 +47,9 @@ export class CopyHistory implements InsnHistory {
     const d = slotOf(dst);
     const srcEntries = slotOf(src).entries;
     this.bump(srcEntries.length - d.entries.length);
-    d.entries = srcEntries.map((e) => ({ ...e }));
+    // Entry objects are immutable once another state can see them, so a
+    // shallow copy is a faithful copy.
+    d.entries = srcEntries.slice();
     this.allocations++;
     this.entriesCopied += srcEntries.length;
   }

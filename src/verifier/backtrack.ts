@@ -52,18 +52,22 @@ const btClearFrameReg = (bt: BacktrackState, fr: number, reg: number): void => {
 };
 const btSetReg = (bt: BacktrackState, reg: number): void => btSetFrameReg(bt, bt.frame, reg);
 const btClearReg = (bt: BacktrackState, reg: number): void => btClearFrameReg(bt, bt.frame, reg);
+/** SLOT_BIT[i] = 1n << i, to avoid building bigint shifts on hot paths. */
+const SLOT_BIT: bigint[] = Array.from({ length: 64 }, (_, i) => 1n << BigInt(i));
+const slotBit = (i: number): bigint => SLOT_BIT[i] ?? 1n << BigInt(i);
+
 export const btSetFrameSlot = (bt: BacktrackState, fr: number, slot: number): void => {
-  bt.stackMasks[fr] = (bt.stackMasks[fr] as bigint) | (1n << BigInt(slot));
+  bt.stackMasks[fr] = (bt.stackMasks[fr] as bigint) | slotBit(slot);
 };
 const btClearFrameSlot = (bt: BacktrackState, fr: number, slot: number): void => {
-  bt.stackMasks[fr] = (bt.stackMasks[fr] as bigint) & ~(1n << BigInt(slot));
+  bt.stackMasks[fr] = (bt.stackMasks[fr] as bigint) & ~slotBit(slot);
 };
 const btRegMask = (bt: BacktrackState): number => bt.regMasks[bt.frame] as number;
 const btStackMask = (bt: BacktrackState): bigint => bt.stackMasks[bt.frame] as bigint;
 const btIsReg = (bt: BacktrackState, reg: number): boolean => ((bt.regMasks[bt.frame] as number) & (1 << reg)) !== 0;
 const btIsFrameReg = (bt: BacktrackState, fr: number, reg: number): boolean => ((bt.regMasks[fr] as number) & (1 << reg)) !== 0;
 const btIsFrameSlot = (bt: BacktrackState, fr: number, slot: number): boolean =>
-  ((bt.stackMasks[fr] as bigint) & (1n << BigInt(slot))) !== 0n;
+  ((bt.stackMasks[fr] as bigint) & slotBit(slot)) !== 0n;
 
 export function fmtRegMask(mask: number): string {
   const out: string[] = [];
@@ -73,7 +77,7 @@ export function fmtRegMask(mask: number): string {
 
 export function fmtStackMask(mask: bigint): string {
   const out: string[] = [];
-  for (let i = 0; i < 64; i++) if (mask & (1n << BigInt(i))) out.push(`${-(i + 1) * 8}`);
+  for (let i = 0; mask !== 0n && i < 64; i++) if (mask & slotBit(i)) out.push(`${-(i + 1) * 8}`);
   return out.join(',');
 }
 
@@ -90,7 +94,20 @@ export function linkedRegsPack(regs: LinkedReg[]): bigint {
   return (val << 4n) | BigInt(regs.length);
 }
 
+const unpacked = new Map<bigint, LinkedReg[]>();
+
+/** linked_regs_unpack, memoized: the same packed values recur along a walk. Do not mutate the result. */
 export function linkedRegsUnpack(val: bigint): LinkedReg[] {
+  let r = unpacked.get(val);
+  if (!r) {
+    r = linkedRegsUnpackRaw(val);
+    if (unpacked.size > 4096) unpacked.clear();
+    unpacked.set(val, r);
+  }
+  return r;
+}
+
+function linkedRegsUnpackRaw(val: bigint): LinkedReg[] {
   const cnt = Number(val & 0xfn);
   val >>= 4n;
   const out: LinkedReg[] = [];
@@ -367,8 +384,8 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
         }
       }
       const smask = bt.stackMasks[fr] as bigint;
-      for (let i = 0; i < 64; i++) {
-        if (!(smask & (1n << BigInt(i)))) continue;
+      for (let i = 0; smask !== 0n && i < 64; i++) {
+        if (!(smask & slotBit(i))) continue;
         if (i >= func.allocatedStack / BPF_REG_SIZE) bug(env, `stack slot ${i}, total slots ${func.allocatedStack / BPF_REG_SIZE}`);
         const slot = func.stack[i] as BpfStackState;
         if (!isSpilledScalarReg(slot)) {

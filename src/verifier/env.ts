@@ -44,8 +44,14 @@ export class Unsupported extends Error {
 
 /** Thrown when the verifier rejects the program; the message is already in the log. */
 export class VerifierError extends Error {
-  constructor(readonly errno: number, msg: string) {
+  readonly errno: number;
+  constructor(errno: number, msg: string) {
+    // verifyProgram always catches these: skip the costly stack capture.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(msg);
+    Error.stackTraceLimit = limit;
+    this.errno = errno;
   }
 }
 

@@ -17,12 +17,18 @@ interface Callchain {
   curframe: number;
 }
 
+// 64-slot masks kept as int32 low/high halves: the fixed point below runs
+// over every insn many times and bigint ops allocate.
 interface PerFrameMasks {
-  mayRead: bigint;
-  mustWrite: bigint;
-  mustWriteAcc: bigint;
-  liveBefore: bigint;
+  mayReadLo: number; mayReadHi: number;
+  mustWriteLo: number; mustWriteHi: number;
+  mustWriteAccLo: number; mustWriteAccHi: number;
+  liveBeforeLo: number; liveBeforeHi: number;
 }
+
+const lo32 = (m: bigint): number => Number(m & 0xffffffffn) | 0;
+const hi32 = (m: bigint): number => Number((m >> 32n) & 0xffffffffn) | 0;
+const join64 = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
 interface FuncInstance {
   callchain: Callchain;
@@ -40,6 +46,8 @@ export interface StackLiveness {
   writeMasksAcc: bigint[];
   writeInsnIdx: number;
   query: { instances: FuncInstance[]; curframe: number; insnIdx: number };
+  /** insnSuccessors per insn, filled on first use (the fixed point revisits them often). */
+  succ: (number[] | undefined)[];
 }
 
 export const newStackLiveness = (): StackLiveness => ({
@@ -48,6 +56,7 @@ export const newStackLiveness = (): StackLiveness => ({
   writeMasksAcc: new Array<bigint>(MAX_CALL_FRAMES).fill(0n),
   writeInsnIdx: 0,
   query: { instances: [], curframe: 0, insnIdx: 0 },
+  succ: [],
 });
 
 function computeCallchain(env: VerifierEnv, st: BpfVerifierState, frameno: number): Callchain {
@@ -80,8 +89,13 @@ function lookupByCallchain(env: VerifierEnv, cc: Callchain): FuncInstance {
   return inst;
 }
 
-const lookupInstance = (env: VerifierEnv, st: BpfVerifierState, frameno: number): FuncInstance =>
-  lookupByCallchain(env, computeCallchain(env, st, frameno));
+function lookupInstance(env: VerifierEnv, st: BpfVerifierState, frameno: number): FuncInstance {
+  // ccKey(computeCallchain(...)) without building the callchain arrays.
+  let key = '';
+  for (let i = 0; i < frameno; i++) key += `${(st.frame[i + 1] as BpfFuncState).callsite},`;
+  key += `${env.subprogs.info[(st.frame[frameno] as BpfFuncState).subprogno]?.start ?? 0}`;
+  return env.liveness.instances.get(key) ?? lookupByCallchain(env, computeCallchain(env, st, frameno));
+}
 
 const relIdx = (inst: FuncInstance, insnIdx: number): number => insnIdx - (inst.callchain.spStarts[inst.callchain.curframe] as number);
 
@@ -95,7 +109,9 @@ function allocFrameMasks(inst: FuncInstance, frame: number, insnIdx: number): Pe
   let arr = inst.frames[frame];
   if (!arr) {
     arr = [];
-    for (let i = 0; i < inst.insnCnt; i++) arr.push({ mayRead: 0n, mustWrite: 0n, mustWriteAcc: 0n, liveBefore: 0n });
+    for (let i = 0; i < inst.insnCnt; i++) {
+      arr.push({ mayReadLo: 0, mayReadHi: 0, mustWriteLo: 0, mustWriteHi: 0, mustWriteAccLo: 0, mustWriteAccHi: 0, liveBeforeLo: 0, liveBeforeHi: 0 });
+    }
     inst.frames[frame] = arr;
   }
   return arr[relIdx(inst, insnIdx)] as PerFrameMasks;
@@ -109,9 +125,12 @@ function ensureCurInstance(env: VerifierEnv): FuncInstance {
 
 function markStackReadIn(inst: FuncInstance, frame: number, insnIdx: number, mask: bigint): void {
   const m = allocFrameMasks(inst, frame, insnIdx);
-  const nw = m.mayRead | mask;
-  if (nw !== m.mayRead && (nw | m.liveBefore) !== m.liveBefore) inst.updated = true;
-  m.mayRead = nw;
+  if (mask === 0n) return;
+  const nLo = m.mayReadLo | lo32(mask), nHi = m.mayReadHi | hi32(mask);
+  if ((nLo !== m.mayReadLo || nHi !== m.mayReadHi) &&
+    ((nLo | m.liveBeforeLo) !== m.liveBeforeLo || (nHi | m.liveBeforeHi) !== m.liveBeforeHi)) inst.updated = true;
+  m.mayReadLo = nLo;
+  m.mayReadHi = nHi;
 }
 
 export function bpfMarkStackRead(env: VerifierEnv, frame: number, insnIdx: number, mask: bigint): void {
@@ -136,16 +155,21 @@ function commitStackWriteMarks(env: VerifierEnv, inst: FuncInstance | null): voi
   const live = env.liveness;
   const idx = relIdx(inst, live.writeInsnIdx);
   for (let frame = 0; frame <= inst.callchain.curframe; frame++) {
-    let mask = live.writeMasksAcc[frame] as bigint;
+    const mask = live.writeMasksAcc[frame] as bigint;
     if (mask === 0n && !inst.mustWriteSet[idx]) continue;
     const m = allocFrameMasks(inst, frame, live.writeInsnIdx);
-    const old = m.mustWrite;
-    if (inst.mustWriteSet[idx]) mask &= old;
-    if (old !== mask) {
-      m.mustWrite = mask;
+    const oldLo = m.mustWriteLo, oldHi = m.mustWriteHi;
+    let mLo = lo32(mask), mHi = hi32(mask);
+    if (inst.mustWriteSet[idx]) {
+      mLo &= oldLo;
+      mHi &= oldHi;
+    }
+    if (oldLo !== mLo || oldHi !== mHi) {
+      m.mustWriteLo = mLo;
+      m.mustWriteHi = mHi;
       inst.updated = true;
     }
-    if (old & ~mask) inst.mustWriteDropped = true;
+    if ((oldLo & ~mLo) !== 0 || (oldHi & ~mHi) !== 0) inst.mustWriteDropped = true;
   }
   inst.mustWriteSet[idx] = true;
   live.writeInsnIdx = 0;
@@ -173,26 +197,39 @@ function logMaskChange(env: VerifierEnv, cc: Callchain, pfx: string, frame: numb
 }
 
 function updateInsn(env: VerifierEnv, inst: FuncInstance, frame: number, insnIdx: number): boolean {
-  const succ = insnSuccessors(env.insns, insnIdx);
+  const cache = env.liveness.succ;
+  let succ = cache[insnIdx];
+  if (!succ) {
+    succ = insnSuccessors(env.insns, insnIdx);
+    cache[insnIdx] = succ;
+  }
   if (succ.length === 0) return false;
-  const insn = getFrameMasks(inst, frame, insnIdx) as PerFrameMasks;
-  let after = 0n;
-  let acc = U64_ALL;
-  for (const s of succ) {
-    const sm = getFrameMasks(inst, frame, s) as PerFrameMasks;
-    after |= sm.liveBefore;
-    acc &= sm.mustWriteAcc;
+  const arr = inst.frames[frame] as PerFrameMasks[];
+  const base = inst.callchain.spStarts[inst.callchain.curframe] as number;
+  const insn = arr[insnIdx - base] as PerFrameMasks;
+  let afterLo = 0, afterHi = 0, accLo = -1, accHi = -1;
+  for (let k = 0; k < succ.length; k++) {
+    const sm = arr[(succ[k] as number) - base] as PerFrameMasks;
+    afterLo |= sm.liveBeforeLo;
+    afterHi |= sm.liveBeforeHi;
+    accLo &= sm.mustWriteAccLo;
+    accHi &= sm.mustWriteAccHi;
   }
-  acc |= insn.mustWrite;
-  const before = (after & ~insn.mustWrite) | insn.mayRead;
-  const changed = before !== insn.liveBefore || acc !== insn.mustWriteAcc;
-  if (logLevel2(env) && (insn.mayRead || insn.mustWrite || insnIdx === inst.callchain.spStarts[inst.callchain.curframe] ||
-    env.aux[insnIdx]?.prunePoint)) {
-    logMaskChange(env, inst.callchain, 'live', frame, insnIdx, insn.liveBefore, before);
-    logMaskChange(env, inst.callchain, 'written', frame, insnIdx, insn.mustWriteAcc, acc);
+  accLo |= insn.mustWriteLo;
+  accHi |= insn.mustWriteHi;
+  const beforeLo = (afterLo & ~insn.mustWriteLo) | insn.mayReadLo;
+  const beforeHi = (afterHi & ~insn.mustWriteHi) | insn.mayReadHi;
+  const changed = beforeLo !== insn.liveBeforeLo || beforeHi !== insn.liveBeforeHi ||
+    accLo !== insn.mustWriteAccLo || accHi !== insn.mustWriteAccHi;
+  if (logLevel2(env) && ((insn.mayReadLo | insn.mayReadHi | insn.mustWriteLo | insn.mustWriteHi) !== 0 ||
+    insnIdx === inst.callchain.spStarts[inst.callchain.curframe] || env.aux[insnIdx]?.prunePoint)) {
+    logMaskChange(env, inst.callchain, 'live', frame, insnIdx, join64(insn.liveBeforeLo, insn.liveBeforeHi), join64(beforeLo, beforeHi));
+    logMaskChange(env, inst.callchain, 'written', frame, insnIdx, join64(insn.mustWriteAccLo, insn.mustWriteAccHi), join64(accLo, accHi));
   }
-  insn.liveBefore = before;
-  insn.mustWriteAcc = acc;
+  insn.liveBeforeLo = beforeLo;
+  insn.liveBeforeHi = beforeHi;
+  insn.mustWriteAccLo = accLo;
+  insn.mustWriteAccHi = accHi;
   return changed;
 }
 
@@ -203,7 +240,10 @@ function updateInstance(env: VerifierEnv, inst: FuncInstance): void {
     for (let frame = 0; frame <= cc.curframe; frame++) {
       const arr = inst.frames[frame];
       if (!arr) continue;
-      for (const m of arr) m.mustWriteAcc = 0n;
+      for (const m of arr) {
+        m.mustWriteAccLo = 0;
+        m.mustWriteAccHi = 0;
+      }
     }
   }
   const sp = containingSubprog(env, start);
@@ -238,8 +278,8 @@ function propagateToOuterInstance(env: VerifierEnv, inst: FuncInstance): void {
   for (let frame = 0; frame < cc.curframe; frame++) {
     const m = getFrameMasks(inst, frame, thisStart);
     if (!m) continue;
-    bpfMarkStackWrite(env, frame, m.mustWriteAcc);
-    markStackReadIn(outer, frame, callsite, m.liveBefore);
+    bpfMarkStackWrite(env, frame, join64(m.mustWriteAccLo, m.mustWriteAccHi));
+    markStackReadIn(outer, frame, callsite, join64(m.liveBeforeLo, m.liveBeforeHi));
   }
   commitStackWriteMarks(env, outer);
 }
@@ -266,7 +306,8 @@ export function bpfLiveStackQueryInit(env: VerifierEnv, st: BpfVerifierState): v
 
 function isLiveBefore(inst: FuncInstance, insnIdx: number, frameno: number, spi: number): boolean {
   const m = getFrameMasks(inst, frameno, insnIdx);
-  return !!m && (m.liveBefore & (1n << BigInt(spi))) !== 0n;
+  if (!m || spi < 0 || spi >= 64) return false;
+  return ((spi < 32 ? m.liveBeforeLo >>> spi : m.liveBeforeHi >>> (spi - 32)) & 1) !== 0;
 }
 
 export function bpfStackSlotAlive(env: VerifierEnv, frameno: number, spi: number): boolean {

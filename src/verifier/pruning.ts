@@ -230,12 +230,16 @@ function cleanVerifierState(env: VerifierEnv, st: BpfVerifierState): void {
   for (let i = 0; i <= st.curframe; i++) cleanFuncState(env, st.frame[i] as BpfFuncState, frameInsnIdx(st, i));
 }
 
+/** incomplete_read_marks; no SCC holds a backedge while numBackedges is 0. */
+const readMarksIncomplete = (env: VerifierEnv, st: BpfVerifierState): boolean =>
+  env.numBackedges !== 0 && incompleteReadMarks(env, st);
+
 function cleanLiveStates(env: VerifierEnv, insn: number, cur: BpfVerifierState, head: BpfVerifierStateList[]): void {
   for (const sl of head) {
     if (sl.state.branches) continue;
     if (sl.state.insnIdx !== insn || !sameCallsites(sl.state, cur)) continue;
     if (sl.state.cleaned) continue;
-    if (incompleteReadMarks(env, sl.state)) continue;
+    if (readMarksIncomplete(env, sl.state)) continue;
     cleanVerifierState(env, sl.state);
   }
 }
@@ -319,7 +323,7 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
         continue;
       }
     } else {
-      loop = incompleteReadMarks(env, sl.state);
+      loop = readMarksIncomplete(env, sl.state);
       hit = statesEqual(env, sl.state, cur, loop ? ExactLevel.RANGE_WITHIN : ExactLevel.NOT_EXACT);
       if (!hit) {
         miss(env, sl, addNewState, insnIdx, head);

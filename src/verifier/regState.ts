@@ -50,11 +50,24 @@ export const copyRegState = (dst: BpfRegState, src: BpfRegState): void => {
   dst.precise = src.precise;
 };
 
-export const cloneReg = (src: BpfRegState): BpfRegState => {
-  const r = newRegState();
-  copyRegState(r, src);
-  return r;
-};
+// Same property order as newRegState, so every register shares one shape.
+export const cloneReg = (src: BpfRegState): BpfRegState => ({
+  type: src.type,
+  typeFlags: src.typeFlags,
+  off: src.off,
+  varOff: src.varOff,
+  smin: src.smin, smax: src.smax,
+  umin: src.umin, umax: src.umax,
+  s32Min: src.s32Min, s32Max: src.s32Max,
+  u32Min: src.u32Min, u32Max: src.u32Max,
+  id: src.id,
+  refObjId: src.refObjId,
+  range: src.range,
+  mapIndex: src.mapIndex,
+  frameno: src.frameno,
+  subregDef: src.subregDef,
+  precise: src.precise,
+});
 
 export const newStackSlot = (): BpfStackState => ({
   spilledPtr: newRegState(),
@@ -84,12 +97,26 @@ export const newFuncState = (callsite: number, frameno: number, subprogno: numbe
   };
 };
 
+const copyStackSlot = (dst: BpfStackState, src: BpfStackState): void => {
+  copyRegState(dst.spilledPtr, src.spilledPtr);
+  const d = dst.slotType, s = src.slotType;
+  for (let i = 0; i < BPF_REG_SIZE; i++) d[i] = s[i] as SlotType;
+};
+
 export const copyFuncState = (dst: BpfFuncState, src: BpfFuncState): void => {
   for (let i = 0; i < MAX_BPF_REG; i++) copyRegState(dst.regs[i] as BpfRegState, src.regs[i] as BpfRegState);
   dst.callsite = src.callsite;
   dst.frameno = src.frameno;
   dst.subprogno = src.subprogno;
-  dst.stack = src.stack.map(cloneStackSlot);
+  // Reuse dst's slots in place, as the kernel's copy_stack_state does.
+  const ds = dst.stack, ss = src.stack;
+  const n = ss.length;
+  for (let i = 0; i < n; i++) {
+    const d = ds[i];
+    if (d) copyStackSlot(d, ss[i] as BpfStackState);
+    else ds[i] = cloneStackSlot(ss[i] as BpfStackState);
+  }
+  ds.length = n;
   dst.allocatedStack = src.allocatedStack;
   dst.inCallbackFn = src.inCallbackFn;
   dst.inAsyncCallbackFn = src.inAsyncCallbackFn;
@@ -99,9 +126,24 @@ export const copyFuncState = (dst: BpfFuncState, src: BpfFuncState): void => {
 };
 
 export const cloneFuncState = (src: BpfFuncState): BpfFuncState => {
-  const f = newFuncState(src.callsite, src.frameno, src.subprogno);
-  copyFuncState(f, src);
-  return f;
+  const r = src.regs;
+  const regs: BpfRegState[] = [];
+  for (let i = 0; i < MAX_BPF_REG; i++) regs.push(cloneReg(r[i] as BpfRegState));
+  const stack: BpfStackState[] = [];
+  for (let i = 0; i < src.stack.length; i++) stack.push(cloneStackSlot(src.stack[i] as BpfStackState));
+  return {
+    regs,
+    callsite: src.callsite,
+    frameno: src.frameno,
+    subprogno: src.subprogno,
+    stack,
+    allocatedStack: src.allocatedStack,
+    inCallbackFn: src.inCallbackFn,
+    inAsyncCallbackFn: src.inAsyncCallbackFn,
+    callbackDepth: src.callbackDepth,
+    callbackRetRange: { minval: src.callbackRetRange.minval, maxval: src.callbackRetRange.maxval },
+    asyncEntryCnt: src.asyncEntryCnt,
+  };
 };
 
 let stateIds = 0;

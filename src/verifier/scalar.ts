@@ -5,8 +5,8 @@
 // [0, 2^64), s64 in [-2^63, 2^63)); 32-bit bounds are numbers.
 import { RegType, BPF_ADD_CONST, BPF_ADD_CONST32, BPF_ADD_CONST64, type BpfRegState } from './reg.js';
 import {
-  type Tnum, U64_MASK, fls64, tnumConst, tnumRange, tnumIntersect, tnumSubreg, tnumClearSubreg,
-  tnumOr, tnumCast, tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumUnknown, tnumStep,
+  type Tnum, U64_MASK, fls64, tnumConst, tnumRange, tnumIntersect, tnumSubreg,
+  tnumCast, tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumUnknown, tnumStep,
 } from './tnum.js';
 
 export const U64_MAX = U64_MASK;
@@ -21,7 +21,6 @@ const S32_MIN_N = -0x80000000n;
 export { BPF_ADD_CONST32, BPF_ADD_CONST64 };
 export const BPF_ADD_CONST_ANY = BPF_ADD_CONST >>> 0;
 const S32_MAX_N = 0x7fffffffn;
-const HI32 = 0xffffffff00000000n;
 const LO32 = 0xffffffffn;
 
 // ---- integer conversions (C casts) ----------------------------------------
@@ -40,6 +39,46 @@ export const toS32 = (x: number): number => x | 0;
 export const toU32 = (x: number): number => x >>> 0;
 const maxB = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 const minB = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+// ---- fast 64-bit splitting (hot path of reg_bounds_sync) --------------------
+
+const TWO32 = 4294967296;
+const TWO64 = 1n << 64n;
+const SIGN64 = 1n << 63n;
+const MAX_SAFE = 9007199254740991;
+/** Scratch results of split(): high and low 32 bits as u32 numbers. */
+let splitHi = 0;
+let splitLo = 0;
+
+/** Two's-complement high/low u32 halves of a u64 or s64 bigint, avoiding bigint ops when exact. */
+function split(x: bigint): void {
+  const n = Number(x);
+  if (n >= 0 && n < TWO32) {
+    splitLo = n;
+    splitHi = 0;
+  } else if (n >= 0 && n <= MAX_SAFE) {
+    splitLo = n % TWO32;
+    splitHi = (n - splitLo) / TWO32;
+  } else if (n < 0 && n >= -MAX_SAFE) {
+    const h = Math.floor(n / TWO32);
+    splitLo = n - h * TWO32;
+    splitHi = h >>> 0;
+  } else if (x === U64_MASK) {
+    splitHi = 0xffffffff; splitLo = 0xffffffff;
+  } else if (x === S64_MIN) {
+    splitHi = 0x80000000; splitLo = 0;
+  } else if (x === S64_MAX) {
+    splitHi = 0x7fffffff; splitLo = 0xffffffff;
+  } else {
+    splitLo = Number(x & LO32);
+    splitHi = Number((x >> 32n) & LO32);
+  }
+}
+
+/** (s64) of a u64 in [0, 2^64). */
+const u64ToS64 = (x: bigint): bigint => (x > S64_MAX ? x - TWO64 : x);
+/** (u64) of an s64 in [-2^63, 2^63). */
+const s64ToU64 = (x: bigint): bigint => (x < 0n ? x + TWO64 : x);
 
 // ---- mark helpers ---------------------------------------------------------
 
@@ -131,23 +170,36 @@ export function markRegNotInit(reg: BpfRegState, precise = false): void {
 // ---- bounds from var_off ----------------------------------------------------
 
 export function updateReg32Bounds(reg: BpfRegState): void {
-  const v = reg.varOff.value & LO32;
-  const m = reg.varOff.mask & LO32;
-  const smin = Number(v | (m & 0x80000000n)) | 0;
-  const smax = Number(v | (m & 0x7fffffffn)) | 0;
+  split(reg.varOff.value);
+  const v = splitLo;
+  split(reg.varOff.mask);
+  const m = splitLo;
+  const smin = v | (m & 0x80000000);
+  const smax = v | (m & 0x7fffffff);
   if (smin > reg.s32Min) reg.s32Min = smin;
   if (smax < reg.s32Max) reg.s32Max = smax;
-  const umin = Number(v);
-  const umax = Number(v | m);
-  if (umin > reg.u32Min) reg.u32Min = umin;
+  const umax = (v | m) >>> 0;
+  if (v > reg.u32Min) reg.u32Min = v;
   if (umax < reg.u32Max) reg.u32Max = umax;
 }
 
 export function updateReg64Bounds(reg: BpfRegState): void {
   const v = reg.varOff.value;
   const m = reg.varOff.mask;
-  reg.smin = maxB(reg.smin, toS64(v | (m & (1n << 63n))));
-  reg.smax = minB(reg.smax, toS64(v | (m & S64_MAX)));
+  if (m === 0n) {
+    // A constant tnum: the ranges collapse onto it (tnum_step is v itself).
+    const s = u64ToS64(v);
+    if (reg.umin > v || reg.umax < v) setRegKnown(reg, v);
+    else {
+      reg.smin = maxB(reg.smin, s);
+      reg.smax = minB(reg.smax, s);
+      reg.umin = v;
+      reg.umax = v;
+    }
+    return;
+  }
+  reg.smin = maxB(reg.smin, u64ToS64(v | (m & SIGN64)));
+  reg.smax = minB(reg.smax, u64ToS64(v | (m & S64_MAX)));
   reg.umin = maxB(reg.umin, v);
   reg.umax = minB(reg.umax, v | m);
   // 6.18.y stable: if the u64 range and the tnum share one value, it is known
@@ -174,34 +226,41 @@ const maxS32 = (a: number, b: number): number => (a > b ? a : b);
 const minS32 = (a: number, b: number): number => (a < b ? a : b);
 
 export function reg32DeduceBounds(reg: BpfRegState): void {
-  if (reg.umin >> 32n === reg.umax >> 32n) {
-    reg.u32Min = maxS32(reg.u32Min, lo32(reg.umin));
-    reg.u32Max = minS32(reg.u32Max, lo32(reg.umax));
-    if (lo32s(reg.umin) <= lo32s(reg.umax)) {
-      reg.s32Min = maxS32(reg.s32Min, lo32s(reg.umin));
-      reg.s32Max = minS32(reg.s32Max, lo32s(reg.umax));
+  // Halves of the 64-bit bounds as u32 numbers (lo32 / lo32(x >> 32)).
+  split(reg.umin);
+  const uminHi = splitHi, uminLo = splitLo;
+  split(reg.umax);
+  const umaxHi = splitHi, umaxLo = splitLo;
+  split(reg.smin);
+  const sminHi = splitHi, sminLo = splitLo;
+  split(reg.smax);
+  const smaxHi = splitHi, smaxLo = splitLo;
+  if (uminHi === umaxHi) {
+    reg.u32Min = maxS32(reg.u32Min, uminLo);
+    reg.u32Max = minS32(reg.u32Max, umaxLo);
+    if ((uminLo | 0) <= (umaxLo | 0)) {
+      reg.s32Min = maxS32(reg.s32Min, uminLo | 0);
+      reg.s32Max = minS32(reg.s32Max, umaxLo | 0);
     }
   }
-  if (reg.smin >> 32n === reg.smax >> 32n) {
-    if (lo32(reg.smin) <= lo32(reg.smax)) {
-      reg.u32Min = maxS32(reg.u32Min, lo32(reg.smin));
-      reg.u32Max = minS32(reg.u32Max, lo32(reg.smax));
+  if (sminHi === smaxHi) {
+    if (sminLo <= smaxLo) {
+      reg.u32Min = maxS32(reg.u32Min, sminLo);
+      reg.u32Max = minS32(reg.u32Max, smaxLo);
     }
-    if (lo32s(reg.smin) <= lo32s(reg.smax)) {
-      reg.s32Min = maxS32(reg.s32Min, lo32s(reg.smin));
-      reg.s32Max = minS32(reg.s32Max, lo32s(reg.smax));
+    if ((sminLo | 0) <= (smaxLo | 0)) {
+      reg.s32Min = maxS32(reg.s32Min, sminLo | 0);
+      reg.s32Max = minS32(reg.s32Max, smaxLo | 0);
     }
   }
   // upper halves are two consecutive u32 values and the low halves cross 0 as s32
-  if (((lo32(reg.umin >> 32n) + 1) >>> 0) === lo32(reg.umax >> 32n) &&
-      lo32s(reg.umin) < 0 && lo32s(reg.umax) >= 0) {
-    reg.s32Min = maxS32(reg.s32Min, lo32s(reg.umin));
-    reg.s32Max = minS32(reg.s32Max, lo32s(reg.umax));
+  if (((uminHi + 1) >>> 0) === umaxHi && (uminLo | 0) < 0 && (umaxLo | 0) >= 0) {
+    reg.s32Min = maxS32(reg.s32Min, uminLo | 0);
+    reg.s32Max = minS32(reg.s32Max, umaxLo | 0);
   }
-  if (((lo32(reg.smin >> 32n) + 1) >>> 0) === lo32(reg.smax >> 32n) &&
-      lo32s(reg.smin) < 0 && lo32s(reg.smax) >= 0) {
-    reg.s32Min = maxS32(reg.s32Min, lo32s(reg.smin));
-    reg.s32Max = minS32(reg.s32Max, lo32s(reg.smax));
+  if (((sminHi + 1) >>> 0) === smaxHi && (sminLo | 0) < 0 && (smaxLo | 0) >= 0) {
+    reg.s32Min = maxS32(reg.s32Min, sminLo | 0);
+    reg.s32Max = minS32(reg.s32Max, smaxLo | 0);
   }
   if ((reg.u32Min | 0) <= (reg.u32Max | 0)) {
     reg.s32Min = maxS32(reg.s32Min, reg.u32Min | 0);
@@ -223,35 +282,41 @@ export function reg32DeduceBounds(reg: BpfRegState): void {
 }
 
 export function reg64DeduceBounds(reg: BpfRegState): void {
-  if (toS64(reg.umin) <= toS64(reg.umax)) {
-    reg.smin = maxB(reg.smin, toS64(reg.umin));
-    reg.smax = minB(reg.smax, toS64(reg.umax));
+  const umin = reg.umin, umax = reg.umax;
+  const uminNeg = umin > S64_MAX, umaxNeg = umax > S64_MAX;
+  // (s64)umin <= (s64)umax
+  if (uminNeg === umaxNeg ? umin <= umax : uminNeg) {
+    reg.smin = maxB(reg.smin, uminNeg ? umin - TWO64 : umin);
+    reg.smax = minB(reg.smax, umaxNeg ? umax - TWO64 : umax);
   }
-  const usmin = toU64(reg.smin);
-  const usmax = toU64(reg.smax);
+  const usmin = s64ToU64(reg.smin);
+  const usmax = s64ToU64(reg.smax);
   if (usmin <= usmax) {
     reg.umin = maxB(usmin, reg.umin);
     reg.umax = minB(usmax, reg.umax);
   } else if (reg.umax < usmin) {
     // u64 range only overlaps the non-negative part of the s64 range
-    reg.smin = toS64(reg.umin);
+    reg.smin = u64ToS64(reg.umin);
     reg.umax = minB(reg.umax, usmax);
   } else if (usmax < reg.umin) {
     // u64 range only overlaps the negative part of the s64 range
-    reg.smax = toS64(reg.umax);
+    reg.smax = u64ToS64(reg.umax);
     reg.umin = maxB(reg.umin, usmin);
   }
 }
 
 export function regDeduceMixedBounds(reg: BpfRegState): void {
-  const newUmin = (reg.umin & HI32) | BigInt(reg.u32Min);
-  const newUmax = (reg.umax & HI32) | BigInt(reg.u32Max);
-  reg.umin = maxB(reg.umin, newUmin);
-  reg.umax = minB(reg.umax, newUmax);
-  const newSmin = toS64((toU64(reg.smin) & HI32) | BigInt(reg.u32Min));
-  const newSmax = toS64((toU64(reg.smax) & HI32) | BigInt(reg.u32Max));
-  reg.smin = maxB(reg.smin, newSmin);
-  reg.smax = minB(reg.smax, newSmax);
+  // Replacing the low 32 bits of a bound by u32_{min,max} tightens it only
+  // when the new low half is beyond the old one; the high half is kept.
+  const u32Min = reg.u32Min, u32Max = reg.u32Max;
+  split(reg.umin);
+  if (u32Min > splitLo) reg.umin += BigInt(u32Min - splitLo);
+  split(reg.umax);
+  if (u32Max < splitLo) reg.umax -= BigInt(splitLo - u32Max);
+  split(reg.smin);
+  if (u32Min > splitLo) reg.smin += BigInt(u32Min - splitLo);
+  split(reg.smax);
+  if (u32Max < splitLo) reg.smax -= BigInt(splitLo - u32Max);
   // sign-extension pattern: the 64-bit range sits within s32 and s32 is non-negative
   if (reg.s32Min >= 0 && reg.smin >= S32_MIN_N && reg.smax <= S32_MAX_N) {
     // s32 may be the empty [0, -1] of a dead branch: keep C's u64 wrap
@@ -271,16 +336,61 @@ export function regDeduceBounds(reg: BpfRegState): void {
 
 /** __reg_bound_offset: learn var_off bits from the unsigned ranges. */
 export function regBoundOffset(reg: BpfRegState): void {
-  const var64 = tnumIntersect(reg.varOff, tnumRange(reg.umin, reg.umax));
-  const var32 = tnumIntersect(tnumSubreg(var64), tnumRange(BigInt(reg.u32Min), BigInt(reg.u32Max)));
-  reg.varOff = tnumOr(tnumClearSubreg(var64), var32);
+  const vo = reg.varOff;
+  const r64 = tnumRange(reg.umin, reg.umax);
+  // tnum_intersect(var_off, r64), skipping the bigint ops when r64 adds nothing
+  let v64 = vo.value, m64 = vo.mask;
+  if (r64.mask !== U64_MASK || r64.value !== 0n) {
+    const mu = m64 & r64.mask;
+    v64 = (v64 | r64.value) & ~mu;
+    m64 = mu;
+  } else if ((v64 & m64) !== 0n) {
+    v64 &= ~m64;
+  }
+  // the low half: tnum_intersect(subreg(var64), tnum_range(u32_min, u32_max)) on numbers
+  const lo = reg.u32Min, hi = reg.u32Max;
+  const chi = (lo ^ hi) >>> 0;
+  const delta = chi === 0 ? 0 : chi >= 0x80000000 ? 0xffffffff : (2 ** (32 - Math.clz32(chi))) - 1;
+  const rv = (lo & ~delta) >>> 0;
+  split(v64);
+  const vLo = splitLo;
+  split(m64);
+  const mLo = splitLo;
+  const mu32 = (mLo & delta) >>> 0;
+  const v32 = ((vLo | rv) & ~mu32) >>> 0;
+  // tnum_or(tnum_clear_subreg(var64), var32): the halves are disjoint tnums
+  if (v32 !== vLo) v64 = (v64 & ~LO32) | BigInt(v32);
+  if (mu32 !== mLo) m64 = (m64 & ~LO32) | BigInt(mu32);
+  if (v64 !== vo.value || m64 !== vo.mask) reg.varOff = { value: v64, mask: m64 };
 }
 
+/** reg_bounds_sync's fixed point for a constant whose ranges all agree. */
+function constSynced(reg: BpfRegState, v: bigint): boolean {
+  if (reg.umin !== v || reg.umax !== v || reg.smin !== reg.smax || reg.smin !== u64ToS64(v)) return false;
+  split(v);
+  return reg.u32Min === splitLo && reg.u32Max === splitLo && reg.s32Min === (splitLo | 0) && reg.s32Max === (splitLo | 0);
+}
+
+/** reg_bounds_sync's fixed point for a fully unknown scalar. */
+const unknownSynced = (reg: BpfRegState): boolean =>
+  reg.varOff.value === 0n && reg.umin === 0n && reg.umax === U64_MASK && reg.smin === S64_MIN && reg.smax === S64_MAX &&
+  reg.u32Min === 0 && reg.u32Max === U32_MAX && reg.s32Min === S32_MIN && reg.s32Max === S32_MAX;
+
 export function regBoundsSync(reg: BpfRegState): void {
+  // Most calls see a consistent constant or a fully unknown value, which the
+  // sequence below leaves unchanged.
+  const m = reg.varOff.mask;
+  if (m === 0n ? constSynced(reg, reg.varOff.value) : m === U64_MASK && unknownSynced(reg)) return;
   updateRegBounds(reg);
-  regDeduceBounds(reg);
-  regDeduceBounds(reg);
-  regDeduceBounds(reg);
+  // Three deduction rounds; a round that changes nothing is a fixed point.
+  for (let round = 0; round < 3; round++) {
+    const vo = reg.varOff, smin = reg.smin, smax = reg.smax, umin = reg.umin, umax = reg.umax;
+    const s32Min = reg.s32Min, s32Max = reg.s32Max, u32Min = reg.u32Min, u32Max = reg.u32Max;
+    regDeduceBounds(reg);
+    if (reg.smin === smin && reg.smax === smax && reg.umin === umin && reg.umax === umax && reg.s32Min === s32Min &&
+      reg.s32Max === s32Max && reg.u32Min === u32Min && reg.u32Max === u32Max &&
+      reg.varOff.value === vo.value && reg.varOff.mask === vo.mask) break;
+  }
   regBoundOffset(reg);
   updateRegBounds(reg);
 }

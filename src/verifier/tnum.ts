@@ -19,14 +19,31 @@ export const tnumUnknown = (): Tnum => ({ value: 0n, mask: U64_MASK });
 
 export const tnumConst = (value: bigint): Tnum => ({ value: u64(value), mask: 0n });
 
+const TWO32 = 4294967296;
+const MAX_SAFE = 9007199254740991;
+// (1 << n) - 1 for n in 0..64, so hot paths do not rebuild them.
+const LOW_MASKS: bigint[] = [];
+for (let i = 0; i <= 64; i++) LOW_MASKS.push((1n << BigInt(i)) - 1n);
+
 /** Index (1-based) of the most significant set bit, 0 for 0 (fls64). */
-export const fls64 = (x: bigint): number => (x === 0n ? 0 : x.toString(2).length);
+export function fls64(x: bigint): number {
+  if (x === 0n) return 0;
+  const n = Number(x);
+  // Exact when below 2^53; above, only the exponent matters unless rounding
+  // carried into the next power of two, so check that case with bigints.
+  if (n <= MAX_SAFE && n > 0) return n < TWO32 ? 32 - Math.clz32(n) : 64 - Math.clz32(Math.floor(n / TWO32));
+  if (n > 0 && n < 18446744073709551616) {
+    const hi = Number(x >> 32n);
+    return 64 - Math.clz32(hi);
+  }
+  return x.toString(2).length;
+}
 
 export function tnumRange(min: bigint, max: bigint): Tnum {
   const chi = u64(min ^ max);
   const bits = fls64(chi);
   if (bits > 63) return tnumUnknown();
-  const delta = (1n << BigInt(bits)) - 1n;
+  const delta = LOW_MASKS[bits] as bigint;
   return { value: u64(min) & ~delta, mask: delta };
 }
 
@@ -194,8 +211,18 @@ export function tnumStep(t: Tnum, z: bigint): bigint {
   const tmax = t.value | t.mask;
   if (z >= tmax) return tmax;
   if (z < t.value) return t.value;
+  if (tmax <= U32_MASK) {
+    // Everything fits in 32 bits: the same steps on numbers. The bits above
+    // 31 of ~mask are all set, so a carry out of bit 31 is lost.
+    const tv = Number(t.value), tm = Number(t.mask);
+    const dn = Number(z) - tv;
+    const low = dn & ~tm;
+    const cm = low === 0 ? 0 : 2 ** (32 - Math.clz32(low)) - 1;
+    const filled = dn | cm | ~tm;
+    return BigInt((tv | ((filled + 1) & tm)) >>> 0);
+  }
   const d = z - t.value;
-  const carryMask = (1n << BigInt(fls64(d & ~t.mask & U64_MASK))) - 1n;
+  const carryMask = LOW_MASKS[fls64(d & ~t.mask & U64_MASK)] as bigint;
   const filled = (d | carryMask | ~t.mask) & U64_MASK;
   const inc = ((filled + 1n) & U64_MASK) & t.mask;
   return t.value | inc;

@@ -6,8 +6,8 @@ import type { Result, StatePrecision, FramePrecision } from '../result/result.js
 import type { InsnHistory } from '../history/history.js';
 import { type VerifierEnv, type VerifierOptions, VerifierError, Unsupported, verbose } from './env.js';
 import { VLog } from './vlog.js';
-import { RegType } from './reg.js';
-import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfVerifierState } from './state.js';
+import { RegType, type BpfRegState } from './reg.js';
+import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, type BpfVerifierState } from './state.js';
 import { newRegState, newVerifierState, BPF_MAIN_FUNC } from './regState.js';
 import { markRegKnownZero } from './scalar.js';
 import { runCfgPasses } from './cfg.js';
@@ -61,11 +61,15 @@ function collectPrecision(states: BpfVerifierState[]): StatePrecision[] {
     for (let i = 0; i <= st.curframe; i++) {
       const f = st.frame[i] as BpfFuncState;
       const regs: number[] = [];
-      f.regs.forEach((r, j) => { if (r.type === RegType.SCALAR_VALUE && r.precise) regs.push(j); });
+      for (let j = 0; j < f.regs.length; j++) {
+        const r = f.regs[j] as BpfRegState;
+        if (r.type === RegType.SCALAR_VALUE && r.precise) regs.push(j);
+      }
       const stackSlots: number[] = [];
-      f.stack.forEach((s, j) => {
+      for (let j = 0; j < f.stack.length; j++) {
+        const s = f.stack[j] as BpfStackState;
         if (s.slotType[BPF_REG_SIZE - 1] === SlotType.STACK_SPILL && s.spilledPtr.type === RegType.SCALAR_VALUE && s.spilledPtr.precise) stackSlots.push(j);
-      });
+      }
       frames.push({ frameno: f.frameno, regs, stackSlots });
     }
     return { insnIdx: st.insnIdx, frames };
