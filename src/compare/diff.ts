@@ -2,6 +2,8 @@
 // runs with different history implementations).
 
 import type { HistoryStats, Result, StatePrecision } from '../result/result.js';
+import type { Program } from '../isa/program.js';
+import { normalizeMapLoads } from '../verifier/mapAccess.js';
 
 /** Fields whose agreement is counted, in report order. */
 export const COMPARE_FIELDS = [
@@ -43,6 +45,8 @@ export interface ResultDiff {
 export interface DiffOptions {
   /** Compare the per-state precision marks (both sides must be model runs). */
   precision?: boolean;
+  /** The program both results are for: map loads in logs are normalized. */
+  program?: Program;
 }
 
 /**
@@ -95,13 +99,15 @@ export function diffResults(a: Result, b: Result, opts: DiffOptions = {}): Resul
   field('peak_states', String(a.peak_states), String(b.peak_states));
   field('max_states_per_insn', String(a.max_states_per_insn), String(b.max_states_per_insn));
 
-  const mp = firstDifferingLine(a.markPrecise.map((l) => l.trimEnd()), b.markPrecise.map((l) => l.trimEnd()));
+  // Map loads print the kernel address of the map, which the model cannot know.
+  const norm = (t: string): string => (opts.program ? normalizeMapLoads(t, opts.program) : t);
+  const mp = firstDifferingLine(a.markPrecise.map((l) => norm(l).trimEnd()), b.markPrecise.map((l) => norm(l).trimEnd()));
   d.agree.mark_precise = mp === undefined;
   if (mp) {
     d.firstMarkPreciseDiff = mp;
     d.differing.push({ field: 'mark_precise', a: `#${mp.line}: ${show(mp.a)}`, b: `#${mp.line}: ${show(mp.b)}` });
   }
-  const ld = firstDifferingLine(normalizeLines(a.log), normalizeLines(b.log));
+  const ld = firstDifferingLine(normalizeLines(a.log === undefined ? undefined : norm(a.log)), normalizeLines(b.log === undefined ? undefined : norm(b.log)));
   d.agree.log = ld === undefined;
   if (ld) {
     d.firstLogDiff = ld;

@@ -81,5 +81,5 @@ export async function compareProgram(name: string, program: Program, a: Side, b:
     }
   }
   const precision = a !== 'kernel' && b !== 'kernel';
-  return { ...base, status: 'compared', diff: diffResults(ra.result, rb.result, { precision }) };
+  return { ...base, status: 'compared', diff: diffResults(ra.result, rb.result, { precision, program }) };
 }

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { assemble } from '../isa/asm.js';
 import { IsaError } from '../isa/errors.js';
 import type { Insn } from '../isa/insn.js';
-import { makeProgram, type Program } from '../isa/program.js';
+import { makeProgram, type MapSpec, type Program } from '../isa/program.js';
+import { isLdImm64 } from '../isa/opcode.js';
+import { ConstExprError, evalConstExpr, splitArgs } from './constExpr.js';
 import { parseExpect, parseHead, secToProgType, type CorpusExpect, type ParsedHead } from './annotations.js';
 import { CppError, preprocess } from './cpp.js';
 import {
@@ -90,6 +92,7 @@ export function readCorpusFile(path: string): { programs: CorpusProgram[]; skipp
   }
   const masked = maskComments(pre.text);
   const lineOf = lineIndex(masked);
+  const decls = parseFileDecls(masked, pre.defines);
   const sym: FileSymbols = {
     maps: new Set([...masked.matchAll(/\}\s*(\w+)\s+SEC\(\s*"\.maps"\s*\)/g)].map((m) => m[1]!)),
     data: new Set([...masked.matchAll(/(\w+)\s*(?:\[[^\]]*\])?\s*SEC\(\s*"\.(?:data|bss|rodata)[^"]*"\s*\)/g)].map((m) => m[1]!)),
@@ -121,7 +124,7 @@ export function readCorpusFile(path: string): { programs: CorpusProgram[]; skipp
   for (const info of infos) {
     const sec = info.head.sec;
     if (sec === undefined || sec === 'license' || sec.startsWith('.')) continue;
-    const r = buildProgram(path, info, byName, sym, lineOf);
+    const r = buildProgram(path, info, byName, sym, lineOf, decls);
     if ('reason' in r) skipped.push({ file: path, name: info.fn.name, line: info.line, reason: r.reason });
     else programs.push(r);
   }
@@ -134,6 +137,7 @@ function buildProgram(
   byName: Map<string, FnInfo>,
   sym: FileSymbols,
   lineOf: (o: number) => number,
+  decls: FileDecls,
 ): CorpusProgram | { reason: string } {
   const pt = secToProgType(info.head.sec!);
   if (typeof pt !== 'string') return { reason: pt.skip };
@@ -164,9 +168,10 @@ function buildProgram(
 
   const lines: string[] = [];
   const lineMap: number[] = [];
+  const maps: MapSpec[] = [];
   for (let k = 0; k < units.length; k++) {
     const u = units[k]!;
-    const ops = resolveOperands(u.asm!.inputs, sym);
+    const ops = resolveOperands(rewriteInputs(u.asm!.inputs, decls, maps), sym);
     const bad = ops.find((o) => o.kind === 'skip');
     if (bad && bad.kind === 'skip') return { reason: bad.reason };
     if (k > 0) {
@@ -186,7 +191,11 @@ function buildProgram(
     if (!(e instanceof IsaError)) throw e;
     return { reason: `assembler: ${remapError(e.message, path, lineMap)}` };
   }
-  const program = makeProgram(insns, { name: info.fn.name, progType: pt, flags: ex.flags });
+  if (maps.length > 0) {
+    const r = patchMapLoads(insns, maps.length);
+    if (r) return { reason: r };
+  }
+  const program = makeProgram(insns, { name: info.fn.name, progType: pt, flags: ex.flags, maps });
   return { file: path, line: info.line, name: info.fn.name, program, expect: ex.expect, asm: text };
 }
 
@@ -287,4 +296,139 @@ function renameLocalLabels(lines: string[], unit: string): string[] {
     const seen = defs.get(ref!) ?? 0;
     return name(ref!, dir === 'f' ? seen : seen - 1);
   }));
+}
+
+// ---- maps and struct layouts -------------------------------------------------
+
+interface StructLayout {
+  size: number;
+  align: number;
+  offsets: Map<string, number>;
+}
+
+interface FileDecls {
+  /** `.maps` declarations of supported types (array, hash); others are absent. */
+  maps: Map<string, MapSpec>;
+  structs: Map<string, StructLayout>;
+}
+
+const SCALAR_SIZES: Readonly<Record<string, number>> = {
+  char: 1, 'signed char': 1, 'unsigned char': 1, __u8: 1, __s8: 1, u8: 1, s8: 1, bool: 1, _Bool: 1,
+  short: 2, 'unsigned short': 2, __u16: 2, __s16: 2, u16: 2, s16: 2,
+  int: 4, 'unsigned int': 4, unsigned: 4, __u32: 4, __s32: 4, u32: 4, s32: 4, float: 4,
+  long: 8, 'unsigned long': 8, 'long long': 8, 'unsigned long long': 8, __u64: 8, __s64: 8, u64: 8, s64: 8, double: 8,
+};
+
+const MAP_TYPES: Readonly<Record<string, MapSpec['type']>> = { BPF_MAP_TYPE_ARRAY: 'array', BPF_MAP_TYPE_HASH: 'hash' };
+
+function constOf(expr: string, defines: Map<string, string>): number | undefined {
+  const ident = (n: string, depth = 0): bigint | undefined => {
+    const d = defines.get(n);
+    if (d === undefined || depth > 8) return undefined;
+    try {
+      return evalConstExpr(d, { ident: (m) => ident(m, depth + 1) });
+    } catch {
+      return undefined;
+    }
+  };
+  try {
+    return Number(evalConstExpr(expr, { ident: (n) => ident(n) }));
+  } catch (e) {
+    if (e instanceof ConstExprError) return undefined;
+    throw e;
+  }
+}
+
+function typeLayout(type: string, structs: Map<string, StructLayout>): { size: number; align: number } | undefined {
+  const t = type.replace(/\b(const|volatile)\b/g, '').replace(/\s+/g, ' ').trim();
+  if (t.endsWith('*')) return { size: 8, align: 8 };
+  const st = /^struct (\w+)$/.exec(t);
+  if (st) return structs.get(st[1]!);
+  const n = SCALAR_SIZES[t];
+  return n === undefined ? undefined : { size: n, align: n };
+}
+
+/** Struct layouts (scalar, pointer, nested struct and array members) and `.maps` declarations. */
+function parseFileDecls(masked: string, defines: Map<string, string>): FileDecls {
+  const structs = new Map<string, StructLayout>();
+  for (const m of masked.matchAll(/\bstruct\s+(\w+)\s*\{([^{}]*)\}\s*;/g)) {
+    let off = 0;
+    let align = 1;
+    const offsets = new Map<string, number>();
+    let ok = true;
+    for (const field of m[2]!.split(';').map((f) => f.trim()).filter((f) => f)) {
+      const fm = /^(.*?)\s*\b(\w+)\s*((?:\[[^\]]*\]\s*)*)$/.exec(field);
+      const lay = fm ? typeLayout(fm[1]!, structs) : undefined;
+      if (!fm || !lay) { ok = false; break; }
+      let count = 1;
+      for (const d of fm[3]!.matchAll(/\[([^\]]*)\]/g)) {
+        const v = constOf(d[1]!, defines);
+        if (v === undefined) { ok = false; break; }
+        count *= v;
+      }
+      off = Math.ceil(off / lay.align) * lay.align;
+      offsets.set(fm[2]!, off);
+      off += lay.size * count;
+      align = Math.max(align, lay.align);
+    }
+    if (ok) structs.set(m[1]!, { size: Math.ceil(off / align) * align, align, offsets });
+  }
+  const maps = new Map<string, MapSpec>();
+  for (const m of masked.matchAll(/\bstruct\s*\{([^{}]*)\}\s*(\w+)\s+SEC\(\s*"\.maps"\s*\)/g)) {
+    const body = m[1]!;
+    const field = (kind: string, name: string): string | undefined =>
+      new RegExp(`__${kind}\\(\\s*${name}\\s*,\\s*([^;]*?)\\)\\s*;`).exec(body)?.[1];
+    const type = MAP_TYPES[field('uint', 'type') ?? ''];
+    const maxEntries = constOf(field('uint', 'max_entries') ?? '', defines);
+    const keyT = field('type', 'key');
+    const valT = field('type', 'value');
+    const keySize = keyT !== undefined ? typeLayout(keyT, structs)?.size : constOf(field('uint', 'key_size') ?? '', defines);
+    const valueSize = valT !== undefined ? typeLayout(valT, structs)?.size : constOf(field('uint', 'value_size') ?? '', defines);
+    if (!type || maxEntries === undefined || keySize === undefined || valueSize === undefined) continue;
+    maps.set(m[2]!, { name: m[2]!, type, keySize, valueSize, maxEntries });
+  }
+  return { maps, structs };
+}
+
+// ld_imm64 value standing for "map number k" until patchMapLoads ('MAP_' << 32).
+const MAP_MARK = 0x4d41505fn << 32n;
+
+/**
+ * Rewrites asm inputs the operand resolver cannot evaluate: `__imm_addr(map)`
+ * of a supported map becomes a marked constant (the map joins `maps` in order
+ * of first use) and `offsetof(struct S, f)` of a file struct its offset.
+ */
+function rewriteInputs(inputs: string, decls: FileDecls, maps: MapSpec[]): string {
+  const parts = splitArgs(inputs).map((entry) => {
+    const addr = /^__imm_addr\(\s*(\w+)\s*\)$/.exec(entry);
+    const spec = addr ? decls.maps.get(addr[1]!) : undefined;
+    if (addr && spec) {
+      let k = maps.findIndex((x) => x.name === spec.name);
+      if (k < 0) k = maps.push(spec) - 1;
+      return `__imm_const(${addr[1]}, ${(MAP_MARK + BigInt(k)).toString()})`;
+    }
+    return entry.replace(/\boffsetof\(\s*struct\s+(\w+)\s*,\s*(\w+)\s*\)/g, (all, st: string, f: string) => {
+      const off = decls.structs.get(st)?.offsets.get(f);
+      return off === undefined ? all : String(off);
+    });
+  });
+  return parts.join(', ');
+}
+
+/** Marked ld_imm64 constants become map loads: src_reg BPF_PSEUDO_MAP_IDX, imm = map index. */
+function patchMapLoads(insns: Insn[], count: number): string | undefined {
+  for (let i = 0; i + 1 < insns.length; i++) {
+    const lo = insns[i]!;
+    if (!isLdImm64(lo.code)) continue;
+    const hi = insns[i + 1]!;
+    const v = (BigInt(hi.imm >>> 0) << 32n) | BigInt(lo.imm >>> 0);
+    i++;
+    if (v < MAP_MARK || v >= MAP_MARK + BigInt(count) || lo.src !== 0) continue;
+    insns[i - 1] = { ...lo, src: 5, imm: Number(v - MAP_MARK) };
+    insns[i] = { ...hi, imm: 0 };
+  }
+  for (const insn of insns) {
+    if (insn.code !== 0x18 && (insn.imm >>> 0) === Number(MAP_MARK >> 32n)) return 'map address used outside an ld_imm64';
+  }
+  return undefined;
 }

@@ -11,7 +11,7 @@ import {
 } from '../isa/opcode.js';
 import { E2BIG, EFAULT, EINVAL, PASS_OK, newInsnAux, passFail, type InsnAux, type PassResult } from './insnAux.js';
 import { computeLiveRegisters, type CallParams } from './liveRegs.js';
-import { computePostorder, computeScc } from './scc.js';
+import { computePostorder, computeScc, succTable } from './scc.js';
 import {
   assignSubprogs, checkSubprogs, findContainingSubprog, isHelperCall, isKfuncCall, isPseudoFunc,
   type SubprogTable,
@@ -52,7 +52,7 @@ export interface CfgOptions {
 
 // Opcodes bpf_opcode_in_insntable accepts on 6.18 (kernel/bpf/core.c), ld_imm64
 // aside. Cross-checked against the live kernel: every other byte is "unknown opcode".
-const INSN_TABLE: ReadonlySet<number> = new Set([
+const INSN_TABLE_LIST: readonly number[] = [
   // ALU / ALU64, K and X forms
   0x04, 0x0c, 0x14, 0x1c, 0x24, 0x2c, 0x34, 0x3c, 0x44, 0x4c, 0x54, 0x5c, 0x64, 0x6c, 0x74, 0x7c,
   0x84, 0x94, 0x9c, 0xa4, 0xac, 0xb4, 0xbc, 0xc4, 0xcc, 0xd4, 0xdc,
@@ -70,9 +70,12 @@ const INSN_TABLE: ReadonlySet<number> = new Set([
   0x62, 0x6a, 0x72, 0x7a, 0x63, 0x6b, 0x73, 0x7b, 0xc3, 0xcb, 0xd3, 0xdb,
   // LD ABS / IND
   0x20, 0x28, 0x30, 0x40, 0x48, 0x50,
-]);
+];
+// Indexed by opcode byte: cheaper than a Set lookup on every insn of every program.
+const INSN_TABLE = new Uint8Array(256);
+for (const c of INSN_TABLE_LIST) INSN_TABLE[c] = 1;
 
-export const opcodeInInsnTable = (code: number): boolean => INSN_TABLE.has(code);
+export const opcodeInInsnTable = (code: number): boolean => (code & 0xff) === code && INSN_TABLE[code] === 1;
 
 /**
  * The map-free checks of resolve_pseudo_ldimm64, in its order: LDX reserved
@@ -290,8 +293,9 @@ export function runCfgPasses(insns: readonly Insn[], opts: CfgPassOptions = {}):
   assignSubprogs(aux, sp.table);
   const cfg = checkCfg(insns, aux, sp.table, opts);
   if (!cfg.ok) return { ...cfg, log };
-  const postorder = computePostorder(insns, aux, sp.table);
-  const sccCnt = computeScc(insns, aux);
-  computeLiveRegisters(insns, aux, postorder, opts.callParams);
+  const succ = succTable(insns);
+  const postorder = computePostorder(insns, aux, sp.table, succ);
+  const sccCnt = computeScc(insns, aux, succ);
+  computeLiveRegisters(insns, aux, postorder, opts.callParams, succ);
   return { ok: true, aux, subprogs: sp.table, postorder, sccCnt, log };
 }

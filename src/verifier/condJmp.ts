@@ -3,7 +3,8 @@ import { BPF_JMP, BPF_JMP32, BPF_JA, BPF_JCOND, BPF_X, BPF_JEQ, BPF_JNE, BPF_MAY
 import type { Insn } from '../isa/insn.js';
 import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK } from '../history/history.js';
 import { type VerifierEnv, VerifierError, EINVAL, EACCES, verbose, logLevel1 } from './env.js';
-import { RegType, BPF_ADD_CONST, BPF_ADD_CONST32, type BpfRegState } from './reg.js';
+import { RegType, PTR_MAYBE_NULL, BPF_ADD_CONST, BPF_ADD_CONST32, type BpfRegState } from './reg.js';
+import { markPtrNotNullReg, markPtrOrNullRegs } from './mapAccess.js';
 import { BPF_REG_SIZE, type BpfFuncState, type BpfStackState, type BpfVerifierState } from './state.js';
 import { copyRegState, newRegState } from './regState.js';
 import { markRegKnown, markRegUnknown, zextReg32, regBoundsSync, clearScalarId } from './scalar.js';
@@ -104,7 +105,7 @@ function widenImpreciseScalars(env: VerifierEnv, old: BpfVerifierState, cur: Bpf
 
 /** reg_not_null: pointer types that are never NULL (stack and ctx pointers are not among them). */
 const regNotNull = (r: BpfRegState): boolean => {
-  if (r.typeFlags & 0x100) return false;
+  if (r.typeFlags & PTR_MAYBE_NULL) return false;
   switch (r.type) {
     case RegType.PTR_TO_SOCKET: case RegType.PTR_TO_TCP_SOCK: case RegType.PTR_TO_MAP_VALUE: case RegType.PTR_TO_MAP_KEY:
     case RegType.PTR_TO_SOCK_COMMON: case RegType.PTR_TO_MEM: case RegType.CONST_PTR_TO_MAP:
@@ -207,9 +208,17 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): number {
     syncLinkedRegs(thisBranch, dst, linked);
     syncLinkedRegs(other, otherRegs[insn.dst] as BpfRegState, linked);
   }
+  // A maybe-null pointer compared with a non-null one is non-null where they are equal.
+  if (!isJmp32 && opSrc(insn.code) === BPF_X && src.type !== RegType.SCALAR_VALUE && dst.type !== RegType.SCALAR_VALUE &&
+    (src.typeFlags & PTR_MAYBE_NULL) !== (dst.typeFlags & PTR_MAYBE_NULL) &&
+    src.type !== RegType.PTR_TO_BTF_ID && dst.type !== RegType.PTR_TO_BTF_ID) {
+    const eqRegs = opcode === BPF_JEQ ? otherRegs : opcode === BPF_JNE ? regs : null;
+    if (eqRegs) markPtrNotNullReg(eqRegs[(src.typeFlags & PTR_MAYBE_NULL) ? insn.src : insn.dst] as BpfRegState);
+  }
   if (!isJmp32 && opSrc(insn.code) !== BPF_X && insn.imm === 0 && (opcode === BPF_JEQ || opcode === BPF_JNE) &&
-    (dst.typeFlags & 0x100)) {
-    // maybe-null pointers come only from helpers the model does not support yet
+    (dst.typeFlags & PTR_MAYBE_NULL)) {
+    markPtrOrNullRegs(thisBranch, insn.dst, opcode === BPF_JNE);
+    markPtrOrNullRegs(other, insn.dst, opcode === BPF_JEQ);
   } else if (!env.allowPtrLeaks && dst.type !== RegType.SCALAR_VALUE) {
     verbose(env, `R${insn.dst} pointer comparison prohibited\n`);
     throw new VerifierError(EACCES, 'ptr cmp');

@@ -20,6 +20,9 @@ import { markRegScratched, markVerifierStateScratched, printInsnState, printVeri
 import { bpfCommitStackWriteMarks, bpfResetStackWriteMarks, bpfUpdateLiveStack } from './liveness.js';
 import { markRegKnown } from './scalar.js';
 import { checkFuncCall, prepareFuncExit } from './calls.js';
+import { checkLdImmMap, failUnresolvedMapLoads } from './mapAccess.js';
+
+const isMapLoadSrc = (src: number): boolean => src === 1 || src === 2 || src === 5 || src === 6;
 
 function fail(env: VerifierEnv, errno: number, msg: string): never {
   verbose(env, `${msg}\n`);
@@ -30,10 +33,15 @@ function checkLdImm(env: VerifierEnv, insn: Insn): void {
   if (opSize(insn.code) !== BPF_DW) fail(env, EINVAL, 'invalid BPF_LD_IMM insn');
   if (insn.off !== 0) fail(env, EINVAL, 'BPF_LD_IMM64 uses reserved fields');
   checkRegArg(env, insn.dst, RegArgType.DST_OP);
-  if (insn.src !== 0) throw new Unsupported(env.insnIdx, `ld_imm64 with src_reg ${insn.src}`);
+  const dst = curRegs(env)[insn.dst] as BpfRegState;
+  if (insn.src !== 0) {
+    if (!isMapLoadSrc(insn.src)) throw new Unsupported(env.insnIdx, `ld_imm64 with src_reg ${insn.src}`);
+    // the program's own insns: env.insns may hold kernel-style resolved addresses
+    checkLdImmMap(env, env.prog.insns[env.insnIdx] as Insn, env.prog.insns[env.insnIdx + 1] as Insn, dst);
+    return;
+  }
   const hi = env.insns[env.insnIdx + 1] as Insn;
   const imm = (BigInt(hi.imm >>> 0) << 32n) | BigInt(insn.imm >>> 0);
-  const dst = curRegs(env)[insn.dst] as BpfRegState;
   dst.type = RegType.SCALAR_VALUE;
   markRegKnown(dst, imm);
 }
@@ -109,6 +117,7 @@ function doCheckInsn(env: VerifierEnv): boolean {
 }
 
 export function doCheck(env: VerifierEnv): void {
+  if (env.prog.maps.length > 0 || env.insns.some((i) => i.code === 0x18 && i.src !== 0)) failUnresolvedMapLoads(env);
   const popLog = !logLevel2(env);
   const insnCnt = env.insns.length;
   env.doPrintState = false;

@@ -109,7 +109,8 @@ export interface VerifierEnv {
   fakeReg: BpfRegState[];
   bt: BacktrackState;
   liveness: StackLiveness;
-  sccVisits: Map<string, SccVisit>;
+  /** Keyed by SCC id for chains with no callsites, else by a callchain string (sccVisit.ts). */
+  sccVisits: Map<number | string, SccVisit>;
   /** Per-insn pointer type seen by loads/stores (save_aux_ptr_type). */
   ptrTypes: number[];
   /** subprog_info[].stack_depth: the deepest stack each subprogram touched. */

@@ -1,14 +1,19 @@
-// check_helper_call for the helpers the model supports (no-argument helpers
-// returning an integer); everything else is reported as unsupported.
+// check_helper_call for the helpers the model supports: integer-returning
+// helpers without arguments, and the map helpers lookup/update/delete
+// (array and hash maps). Everything else is reported as unsupported.
 import type { Insn } from '../isa/insn.js';
 import { helperName as disasmHelperName } from '../isa/disasm.js';
+import { type VerifierEnv, VerifierError, Unsupported, EINVAL, EFAULT, verbose } from './env.js';
+import { RegType, PTR_MAYBE_NULL, type BpfRegState } from './reg.js';
+import { markRegKnownZero, markRegNotInit, markRegUnknown, regBoundsSync } from './scalar.js';
+import { checkRegArg, curRegs, RegArgType } from './regArg.js';
+import { ArgType, RetType, canElideValueNullness, checkFuncArg, type CallArgMeta, type HelperProto } from './helperArgs.js';
 
 const helperName = (id: number): string => disasmHelperName(id) ?? 'unknown';
-import { type VerifierEnv, VerifierError, Unsupported, EINVAL, verbose } from './env.js';
-import type { BpfRegState } from './reg.js';
-import { markRegNotInit, markRegUnknown, regBoundsSync } from './scalar.js';
-import { checkRegArg, curRegs, RegArgType } from './regArg.js';
 
+export const BPF_FUNC_map_lookup_elem = 1;
+export const BPF_FUNC_map_update_elem = 2;
+export const BPF_FUNC_map_delete_elem = 3;
 export const BPF_FUNC_ktime_get_ns = 5;
 export const BPF_FUNC_get_prandom_u32 = 7;
 export const BPF_FUNC_get_smp_processor_id = 8;
@@ -17,7 +22,19 @@ const BPF_FUNC_MAX_ID = 212;
 /** nr_cpu_ids of the oracle machine (cpu/possible = 0-1). */
 export const NR_CPU_IDS = 2;
 
-const SUPPORTED = new Set([BPF_FUNC_ktime_get_ns, BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id]);
+const MAP_PTR_KEY = [ArgType.CONST_MAP_PTR, ArgType.PTR_TO_MAP_KEY] as const;
+
+/** bpf_func_proto of the modelled helpers (kernel/bpf/helpers.c). */
+export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, HelperProto>([
+  [BPF_FUNC_map_lookup_elem, { ret: RetType.PTR_TO_MAP_VALUE_OR_NULL, args: MAP_PTR_KEY, pktAccess: true }],
+  [BPF_FUNC_map_update_elem, {
+    ret: RetType.INTEGER, args: [...MAP_PTR_KEY, ArgType.PTR_TO_MAP_VALUE, ArgType.ANYTHING], pktAccess: true,
+  }],
+  [BPF_FUNC_map_delete_elem, { ret: RetType.INTEGER, args: MAP_PTR_KEY, pktAccess: true }],
+  [BPF_FUNC_ktime_get_ns, { ret: RetType.INTEGER, args: [], pktAccess: false }],
+  [BPF_FUNC_get_prandom_u32, { ret: RetType.INTEGER, args: [], pktAccess: false }],
+  [BPF_FUNC_get_smp_processor_id, { ret: RetType.INTEGER, args: [], pktAccess: false }],
+]);
 
 export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
   const funcId = insn.imm;
@@ -25,7 +42,11 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
     verbose(env, `invalid func ${helperName(funcId)}#${funcId}\n`);
     throw new VerifierError(EINVAL, 'func id');
   }
-  if (!SUPPORTED.has(funcId)) throw new Unsupported(env.insnIdx, `helper ${helperName(funcId)}#${funcId}`);
+  const fn = HELPER_PROTOS.get(funcId);
+  if (!fn) throw new Unsupported(env.insnIdx, `helper ${helperName(funcId)}#${funcId}`);
+  const meta: CallArgMeta = { map: null, mapIndex: -1, constMapKey: 0n };
+  for (let i = 0; i < 5; i++) checkFuncArg(env, i, meta, fn);
+
   const regs = curRegs(env);
   for (let i = 0; i <= 5; i++) {
     markRegNotInit(regs[i] as BpfRegState);
@@ -33,6 +54,22 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
   }
   const r0 = regs[0] as BpfRegState;
   r0.subregDef = 0;
+  if (fn.ret === RetType.PTR_TO_MAP_VALUE_OR_NULL) {
+    markRegKnownZero(r0);
+    if (!meta.map) {
+      verbose(env, 'verifier bug: unexpected null map_ptr\n');
+      throw new VerifierError(EFAULT, 'null map_ptr');
+    }
+    let flags = PTR_MAYBE_NULL;
+    // 6.18: an array lookup with a constant in-range key cannot fail
+    if (funcId === BPF_FUNC_map_lookup_elem && canElideValueNullness(meta.map) &&
+      meta.constMapKey >= 0n && meta.constMapKey < BigInt(meta.map.maxEntries)) flags = 0;
+    r0.mapIndex = meta.mapIndex;
+    r0.type = RegType.PTR_TO_MAP_VALUE;
+    r0.typeFlags = flags;
+    if (flags & PTR_MAYBE_NULL) r0.id = ++env.idGen;
+    return;
+  }
   markRegUnknown(r0);
   if (funcId === BPF_FUNC_get_smp_processor_id) {
     const max = NR_CPU_IDS - 1;

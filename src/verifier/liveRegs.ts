@@ -8,7 +8,7 @@ import {
   BPF_MOV, BPF_ST, BPF_STX, isLdImm64, opAlu, opClass, opMode, opSize, opSrc,
 } from '../isa/opcode.js';
 import type { InsnAux } from './insnAux.js';
-import { insnSuccessors } from './scc.js';
+import { succTable } from './scc.js';
 import { isHelperCall, isKfuncCall } from './subprogs.js';
 
 export const BPF_LOAD_ACQ = 0x100;
@@ -30,6 +30,12 @@ const genmask = (h: number, l: number): number => (h < l ? 0 : ((1 << (h + 1)) -
 
 /** compute_insn_live_regs: { use, def } as 16-bit masks. */
 export function insnUseDef(insn: Insn, callParams?: CallParams): { use: number; def: number } {
+  const ud = insnUseDefPacked(insn, callParams);
+  return { use: ud & 0xffff, def: ud >>> 16 };
+}
+
+/** insnUseDef as one number, use | def << 16 (no allocation per insn). */
+function insnUseDefPacked(insn: Insn, callParams?: CallParams): number {
   const cls = opClass(insn.code);
   const op = opAlu(insn.code);
   const mode = opMode(insn.code);
@@ -112,7 +118,7 @@ export function insnUseDef(insn: Insn, callParams?: CallParams): { use: number; 
       }
       break;
   }
-  return { use, def };
+  return (use & 0xffff) | ((def & 0xffff) << 16);
 }
 
 /**
@@ -121,34 +127,35 @@ export function insnUseDef(insn: Insn, callParams?: CallParams): { use: number; 
  */
 export function computeLiveRegisters(
   insns: readonly Insn[], aux: InsnAux[], postorder: readonly number[], callParams?: CallParams,
+  succ: Int32Array = succTable(insns),
 ): void {
   const n = insns.length;
-  const use = new Uint16Array(n);
-  const def = new Uint16Array(n);
-  const liveIn = new Uint16Array(n);
-  const liveOut = new Uint16Array(n);
+  // One buffer: use at [i], def at [n + i], live in at [2n + i], live out at [3n + i].
+  const b = new Uint16Array(4 * n);
+  const I = 2 * n, O = 3 * n;
   for (let i = 0; i < n; i++) {
-    const ud = insnUseDef(insns[i]!, callParams);
-    use[i] = ud.use;
-    def[i] = ud.def;
+    const ud = insnUseDefPacked(insns[i]!, callParams);
+    b[i] = ud & 0xffff;
+    b[n + i] = ud >>> 16;
   }
-  const succs = postorder.map((i) => insnSuccessors(insns, i));
   let changed = true;
   while (changed) {
     changed = false;
     for (let k = 0; k < postorder.length; k++) {
       const i = postorder[k]!;
       let out = 0;
-      for (const s of succs[k]!) out |= liveIn[s]!;
-      const inn = ((out & ~def[i]!) | use[i]!) & 0xffff;
-      if (out !== liveOut[i] || inn !== liveIn[i]) {
-        liveIn[i] = inn;
-        liveOut[i] = out;
+      const s0 = succ[2 * i]!, s1 = succ[2 * i + 1]!;
+      if (s0 >= 0 && s0 < n) out |= b[I + s0]!;
+      if (s1 >= 0 && s1 < n) out |= b[I + s1]!;
+      const inn = ((out & ~b[n + i]!) | b[i]!) & 0xffff;
+      if (out !== b[O + i] || inn !== b[I + i]) {
+        b[I + i] = inn;
+        b[O + i] = out;
         changed = true;
       }
     }
   }
-  for (let i = 0; i < n; i++) aux[i]!.liveRegsBefore = liveIn[i]!;
+  for (let i = 0; i < n; i++) aux[i]!.liveRegsBefore = b[I + i]!;
 }
 
 /**

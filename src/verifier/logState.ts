@@ -4,7 +4,8 @@ import { MAX_BPF_REG } from '../isa/opcode.js';
 import { type VerifierEnv, verbose } from './env.js';
 import { RegType } from './reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfVerifierState } from './state.js';
-import { formatRegState } from './regfmt.js';
+import { formatRegState, type RegFmtOpts } from './regfmt.js';
+import { mapInfoFor } from './mapAccess.js';
 
 const SLOT_CHAR: Record<number, string> = {
   [SlotType.STACK_INVALID]: '?',
@@ -37,13 +38,14 @@ export const verifierStateScratched = (env: VerifierEnv): boolean => env.scratch
 
 export function printVerifierState(env: VerifierEnv, vstate: BpfVerifierState, frameno: number, printAll: boolean): void {
   const state = vstate.frame[frameno] as BpfFuncState;
+  const fmt: RegFmtOpts = env.prog.maps.length ? { stateFrameno: state.frameno, mapInfo: mapInfoFor(env.prog.maps) } : { stateFrameno: state.frameno };
   let out = '';
   if (state.frameno) out += ` frame${state.frameno}:`;
   for (let i = 0; i < MAX_BPF_REG; i++) {
     const reg = state.regs[i];
     if (!reg || reg.type === RegType.NOT_INIT) continue;
     if (!printAll && !(env.scratchedRegs & (1 << i))) continue;
-    out += ` R${i}=${formatRegState(reg, { stateFrameno: state.frameno })}`;
+    out += ` R${i}=${formatRegState(reg, fmt)}`;
   }
   for (let i = 0; i < state.allocatedStack / BPF_REG_SIZE; i++) {
     if (!printAll && !(env.scratchedStack & (1n << BigInt(i)))) continue;
@@ -62,7 +64,7 @@ export function printVerifierState(env: VerifierEnv, vstate: BpfVerifierState, f
       // print MISC/ZERO/INVALID bytes above a sub-register spill
       let j = 0;
       while (j < BPF_REG_SIZE && slot.slotType[j] !== SlotType.STACK_SPILL) j++;
-      out += ` fp${off}=${types.slice(0, j)}${formatRegState(slot.spilledPtr, { stateFrameno: state.frameno })}`;
+      out += ` fp${off}=${types.slice(0, j)}${formatRegState(slot.spilledPtr, fmt)}`;
     } else {
       out += ` fp${off}=${types}`;
     }

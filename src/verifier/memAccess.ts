@@ -1,35 +1,50 @@
-// check_mem_access and its callers for loads/stores: stack and context.
+// check_mem_access and its callers for loads/stores: stack, context and map values.
 import { BPF_STX, BPF_ST, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_ATOMIC, opClass, opMode, sizeBytes } from '../isa/opcode.js';
 import type { Insn } from '../isa/insn.js';
 import { type VerifierEnv, VerifierError, Unsupported, EACCES, EINVAL, verbose } from './env.js';
-import { RegType, type BpfRegState } from './reg.js';
+import { RegType, PTR_MAYBE_NULL, type BpfRegState } from './reg.js';
 import { MAX_BPF_STACK, type BpfFuncState } from './state.js';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst } from './tnum.js';
 import { tnumStrn } from './regfmt.js';
-import { coerceRegToSize, coerceRegToSizeSx, regBoundsSanityReset } from './scalar.js';
+import { coerceRegToSize, coerceRegToSizeSx, markRegUnknown, regBoundsSanityReset } from './scalar.js';
 import { checkRegArg, curRegs, RegArgType } from './regArg.js';
 import {
   checkStackReadFixedOff, checkStackReadVarOff, checkStackWriteFixedOff, checkStackWriteVarOff, growStackState,
 } from './stackAccess.js';
 import { regTypeStr } from './regfmt.js';
 import { checkCtxAccess } from './ctxAccess.js';
+import { checkMapAccess } from './mapAccess.js';
+import { BPF_F_STRICT_ALIGNMENT, BPF_F_ANY_ALIGNMENT } from '../isa/program.js';
 
 export const BPF_MAX_VAR_OFF = 1 << 29;
 export const enum Access { READ, WRITE }
 
 const funcOf = (env: VerifierEnv, reg: BpfRegState): BpfFuncState => env.curState.frame[reg.frameno] as BpfFuncState;
 
+const strictAlignment = (env: VerifierEnv): boolean =>
+  (env.prog.flags & BPF_F_STRICT_ALIGNMENT) !== 0 && (env.prog.flags & BPF_F_ANY_ALIGNMENT) === 0;
+
+/** check_ptr_alignment for the generic pointer kinds (x86: strict only when asked, stack always). */
 function checkPtrAlignment(env: VerifierEnv, reg: BpfRegState, off: number, size: number): void {
-  if (reg.type !== RegType.PTR_TO_STACK) return; // other types: not strict without BPF_F_STRICT_ALIGNMENT on x86
-  if (size === 1) return;
+  let desc: string;
+  let strict = strictAlignment(env);
+  switch (reg.type) {
+    case RegType.PTR_TO_STACK: desc = 'stack '; strict = true; break;
+    case RegType.PTR_TO_MAP_VALUE: desc = 'value '; break;
+    case RegType.PTR_TO_MAP_KEY: desc = 'key '; break;
+    case RegType.PTR_TO_CTX: desc = 'context '; break;
+    default: return; // packet and others: not modelled under strict alignment
+  }
+  if (!strict || size === 1) return;
   const regOff = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
   if (!tnumIsAligned(regOff, BigInt(size))) {
-    verbose(env, `misaligned stack access off ${tnumStrn(reg.varOff)}+${reg.off}+${off} size ${size}\n`);
+    verbose(env, `misaligned ${desc}access off ${tnumStrn(reg.varOff)}+${reg.off}+${off} size ${size}\n`);
     throw new VerifierError(EACCES, 'misaligned');
   }
 }
 
-function checkStackAccessWithinBounds(env: VerifierEnv, regno: number, off: number, accessSize: number, t: Access): void {
+/** check_stack_access_within_bounds (grows the stack on success). */
+export function checkStackAccessWithinBounds(env: VerifierEnv, regno: number, off: number, accessSize: number, t: Access): void {
   const reg = curRegs(env)[regno] as BpfRegState;
   const state = funcOf(env, reg);
   const extra = t === Access.READ ? ' read from' : ' write to';
@@ -79,9 +94,17 @@ export function checkMemAccess(env: VerifierEnv, insnIdx: number, regno: number,
     } else {
       checkStackWriteVarOff(env, state, regno, off, size, valueRegno, insnIdx);
     }
-  } else if (reg.type === RegType.PTR_TO_CTX) {
+  } else if (reg.type === RegType.PTR_TO_MAP_VALUE && reg.typeFlags === 0) {
+    if (t === Access.WRITE && valueRegno >= 0 && !env.allowPtrLeaks && (regs[valueRegno] as BpfRegState).type !== RegType.SCALAR_VALUE) {
+      verbose(env, `R${valueRegno} leaks addr into map\n`);
+      throw new VerifierError(EACCES, 'leak');
+    }
+    checkMapAccess(env, regno, reg, off, size, false);
+    if (t === Access.READ && valueRegno >= 0) markRegUnknown(regs[valueRegno] as BpfRegState);
+  } else if (reg.type === RegType.PTR_TO_CTX && reg.typeFlags === 0) {
     checkCtxAccess(env, insnIdx, regno, reg, off, size, t === Access.WRITE, valueRegno, regs);
-  } else if (reg.type === RegType.SCALAR_VALUE || reg.type === RegType.NOT_INIT) {
+  } else if (reg.type === RegType.SCALAR_VALUE || reg.type === RegType.NOT_INIT ||
+    ((reg.typeFlags & PTR_MAYBE_NULL) && (reg.type === RegType.PTR_TO_MAP_VALUE || reg.type === RegType.PTR_TO_MEM))) {
     verbose(env, `R${regno} invalid mem access '${regTypeStr(reg)}'\n`);
     throw new VerifierError(EACCES, 'mem access');
   } else {
@@ -94,10 +117,32 @@ export function checkMemAccess(env: VerifierEnv, insnIdx: number, regno: number,
   }
 }
 
+// reg_type_mismatch_ok: types one insn may not mix with other pointer types
+const MISMATCH_STRICT = new Set([RegType.PTR_TO_CTX, RegType.PTR_TO_SOCKET, RegType.PTR_TO_SOCK_COMMON, RegType.PTR_TO_TCP_SOCK,
+  RegType.PTR_TO_XDP_SOCK, RegType.PTR_TO_BTF_ID, RegType.PTR_TO_ARENA]);
+
+/** save_aux_ptr_type: one load/store insn must not see ctx and other pointers (types here are type|flags<<8). */
+function saveAuxPtrType(env: VerifierEnv, reg: { type: RegType; typeFlags: number }): void {
+  const type = reg.type | (reg.typeFlags << 8);
+  const prev = env.ptrTypes[env.insnIdx];
+  if (prev === undefined || prev === RegType.NOT_INIT) {
+    env.ptrTypes[env.insnIdx] = type;
+    return;
+  }
+  if (type !== prev && (MISMATCH_STRICT.has(type & 0xff) || MISMATCH_STRICT.has(prev & 0xff))) {
+    verbose(env, 'same insn cannot be used with different pointers\n');
+    throw new VerifierError(EINVAL, 'ptr type mismatch');
+  }
+}
+
+const typeOf = (r: BpfRegState): { type: RegType; typeFlags: number } => ({ type: r.type, typeFlags: r.typeFlags });
+
 export function checkLoadMem(env: VerifierEnv, insn: Insn): void {
   checkRegArg(env, insn.src, RegArgType.SRC_OP);
   checkRegArg(env, insn.dst, RegArgType.DST_OP_NO_MARK);
+  const srcType = typeOf(curRegs(env)[insn.src] as BpfRegState);
   checkMemAccess(env, env.insnIdx, insn.src, insn.off, sizeBytes(insn.code), Access.READ, insn.dst, opMode(insn.code) === BPF_MEMSX);
+  saveAuxPtrType(env, srcType);
   const m = regBoundsSanityReset(curRegs(env)[insn.dst] as BpfRegState, 'ldx');
   if (m) verbose(env, `verifier bug: ${m}\n`);
 }
@@ -105,7 +150,9 @@ export function checkLoadMem(env: VerifierEnv, insn: Insn): void {
 export function checkStoreReg(env: VerifierEnv, insn: Insn): void {
   checkRegArg(env, insn.src, RegArgType.SRC_OP);
   checkRegArg(env, insn.dst, RegArgType.SRC_OP);
+  const dstType = typeOf(curRegs(env)[insn.dst] as BpfRegState);
   checkMemAccess(env, env.insnIdx, insn.dst, insn.off, sizeBytes(insn.code), Access.WRITE, insn.src, false);
+  saveAuxPtrType(env, dstType);
 }
 
 export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
@@ -114,7 +161,9 @@ export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
     throw new VerifierError(EINVAL, 'st');
   }
   checkRegArg(env, insn.dst, RegArgType.SRC_OP);
+  const dstType = typeOf(curRegs(env)[insn.dst] as BpfRegState);
   checkMemAccess(env, env.insnIdx, insn.dst, insn.off, sizeBytes(insn.code), Access.WRITE, -1, false);
+  saveAuxPtrType(env, dstType);
 }
 
 export const isStoreClass = (code: number): boolean => opClass(code) === BPF_STX || opClass(code) === BPF_ST;

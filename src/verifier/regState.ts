@@ -32,6 +32,14 @@ export const newRegState = (): BpfRegState => ({
   precise: false,
 });
 
+// off, id (BPF_ADD_CONST flags), the s32 bounds (-0 from multiplication) and
+// u32Min can leave V8's small-integer range. Widen those fields to doubles once
+// at load: a shape change mid-run deoptimizes most of the verifier.
+for (let i = 0; i < 3; i++) {
+  const r = newRegState();
+  r.off = r.id = r.s32Min = r.s32Max = r.u32Min = 0.5;
+}
+
 export const copyRegState = (dst: BpfRegState, src: BpfRegState): void => {
   dst.type = src.type;
   dst.typeFlags = src.typeFlags;
@@ -71,7 +79,8 @@ export const cloneReg = (src: BpfRegState): BpfRegState => ({
 
 export const newStackSlot = (): BpfStackState => ({
   spilledPtr: newRegState(),
-  slotType: new Array<SlotType>(BPF_REG_SIZE).fill(SlotType.STACK_INVALID),
+  // A literal keeps the array packed, like the slices cloneStackSlot makes.
+  slotType: [0, 0, 0, 0, 0, 0, 0, 0],
 });
 
 export const cloneStackSlot = (s: BpfStackState): BpfStackState => ({
@@ -168,11 +177,13 @@ export const newVerifierState = (hist: HistSlot): BpfVerifierState => ({
 
 /** copy_verifier_state without the history part (the caller routes history through the seam). */
 export const copyVerifierStateNoHist = (dst: BpfVerifierState, src: BpfVerifierState): void => {
-  dst.frame.length = src.curframe + 1;
+  // Shrink or append, never grow by length: a holey frame array changes shape.
+  const df = dst.frame;
+  if (df.length > src.curframe + 1) df.length = src.curframe + 1;
   for (let i = 0; i <= src.curframe; i++) {
-    const d = dst.frame[i];
+    const d = df[i];
     if (d) copyFuncState(d, src.frame[i] as BpfFuncState);
-    else dst.frame[i] = cloneFuncState(src.frame[i] as BpfFuncState);
+    else df.push(cloneFuncState(src.frame[i] as BpfFuncState));
   }
   dst.speculative = src.speculative;
   dst.cleaned = src.cleaned;

@@ -31,6 +31,30 @@ export function insnSuccessors(insns: readonly Insn[], idx: number): number[] {
   return out;
 }
 
+/**
+ * bpf_insn_successors for every insn, computed once per program: entries
+ * 2i and 2i+1 hold insn i's successors in insnSuccessors order, -1 when absent.
+ */
+export function succTable(insns: readonly Insn[]): Int32Array {
+  const n = insns.length;
+  const t = new Int32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const code = insns[i]!.code;
+    const cls = opClass(code);
+    let a = i + (isLdImm64(code) ? 2 : 1);
+    let b = -1;
+    if (cls === BPF_JMP || cls === BPF_JMP32) {
+      const op = opJmp(code);
+      if (op === BPF_EXIT) a = -1;
+      else if (op === BPF_JA) a = i + jmpOffset(insns[i]!) + 1;
+      else if (op !== BPF_CALL) b = i + jmpOffset(insns[i]!) + 1;
+    }
+    t[2 * i] = a;
+    t[2 * i + 1] = b;
+  }
+  return t;
+}
+
 const DISCOVERED = 0x10;
 const EXPLORED = 0x20;
 
@@ -41,7 +65,9 @@ const EXPLORED = 0x20;
  * table.info[i].postorderStart (including the fake exit entry) and
  * aux[i].postorder; returns the postorder.
  */
-export function computePostorder(insns: readonly Insn[], aux: InsnAux[], table: SubprogTable): number[] {
+export function computePostorder(
+  insns: readonly Insn[], aux: InsnAux[], table: SubprogTable, succ: Int32Array = succTable(insns),
+): number[] {
   const n = insns.length;
   const state = new Uint8Array(n);
   const postorder: number[] = [];
@@ -57,8 +83,9 @@ export function computePostorder(insns: readonly Insn[], aux: InsnAux[], table: 
         stack.pop();
         continue;
       }
-      for (const s of insnSuccessors(insns, top)) {
-        if (!state[s]) {
+      for (let k = 2 * top; k < 2 * top + 2; k++) {
+        const s = succ[k]!;
+        if (s >= 0 && !state[s]) {
           stack.push(s);
           state[s] = DISCOVERED;
         }
@@ -77,13 +104,15 @@ export function computePostorder(insns: readonly Insn[], aux: InsnAux[], table: 
  * ids start at 1 in the order components are completed. Returns scc_cnt
  * (the next unused id, so ids are 1..sccCnt-1).
  */
-export function computeScc(insns: readonly Insn[], aux: InsnAux[]): number {
+export function computeScc(insns: readonly Insn[], aux: InsnAux[], succ: Int32Array = succTable(insns)): number {
   const n = insns.length;
   const NOT_ON_STACK = 0xffffffff;
-  const pre = new Uint32Array(n);
-  const low = new Uint32Array(n);
-  const stack = new Uint32Array(n);
-  const dfs = new Uint32Array(n);
+  // One allocation for the four per-insn arrays of the walk.
+  const buf = new Uint32Array(4 * n);
+  const pre = buf.subarray(0, n);
+  const low = buf.subarray(n, 2 * n);
+  const stack = buf.subarray(2 * n, 3 * n);
+  const dfs = buf.subarray(3 * n, 4 * n);
   let nextPreorder = 1;
   let nextScc = 1;
   for (let i = 0; i < n; i++) {
@@ -99,8 +128,9 @@ export function computeScc(insns: readonly Insn[], aux: InsnAux[]): number {
         nextPreorder++;
         stack[stackSz++] = w;
       }
-      const succ = insnSuccessors(insns, w);
-      for (const s of succ) {
+      for (let k = 2 * w; k < 2 * w + 2; k++) {
+        const s = succ[k]!;
+        if (s < 0) continue;
         if (pre[s]) {
           low[w] = Math.min(low[w]!, low[s]!);
         } else {
@@ -113,7 +143,7 @@ export function computeScc(insns: readonly Insn[], aux: InsnAux[]): number {
         continue;
       }
       let assign = stack[stackSz - 1] !== w;
-      if (succ.includes(w)) assign = true;
+      if (succ[2 * w] === w || succ[2 * w + 1] === w) assign = true;
       let t: number;
       do {
         t = stack[--stackSz]!;

@@ -35,7 +35,26 @@ export function computeSccCallchain(env: VerifierEnv, st: BpfVerifierState): Scc
   return null;
 }
 
-const key = (c: SccCallchain): string => `${c.callsites.join(',')}/${c.scc}`;
+/**
+ * Map key of the callchain computeSccCallchain(env, st) returns, without
+ * building it: the SCC id when every callsite is 0 (always so in frame 0),
+ * else the nonzero-trimmed callsites and the id as a string; -1 when st is
+ * in no SCC. Equal keys exactly when the kernel's memcmp finds equal chains.
+ */
+function sccKey(env: VerifierEnv, st: BpfVerifierState): number | string {
+  const aux = env.aux;
+  for (let i = 0; i <= st.curframe; i++) {
+    const scc = aux[frameInsnIdx(st, i)]?.scc ?? 0;
+    if (!scc) continue;
+    let last = i - 1;
+    while (last >= 0 && frameInsnIdx(st, last) === 0) last--;
+    if (last < 0) return scc;
+    let k = '';
+    for (let j = 0; j <= last; j++) k += `${frameInsnIdx(st, j)},`;
+    return `${k}/${scc}`;
+  }
+  return -1;
+}
 
 export function formatCallchain(c: SccCallchain): string {
   let s = '(';
@@ -47,33 +66,33 @@ export function formatCallchain(c: SccCallchain): string {
 }
 
 export function maybeEnterScc(env: VerifierEnv, st: BpfVerifierState): void {
-  const cc = computeSccCallchain(env, st);
-  if (!cc) return;
-  const k = key(cc);
+  const k = sccKey(env, st);
+  if (k === -1) return;
   let visit = env.sccVisits.get(k);
   if (!visit) {
-    visit = { callchain: cc, entryState: null, backedges: [] };
+    visit = { callchain: computeSccCallchain(env, st) as SccCallchain, entryState: null, backedges: [] };
     env.sccVisits.set(k, visit);
   }
   if (!visit.entryState) {
     visit.entryState = st;
-    if (logLevel2(env)) verbose(env, `SCC enter ${formatCallchain(cc)}\n`);
+    if (logLevel2(env)) verbose(env, `SCC enter ${formatCallchain(visit.callchain)}\n`);
   }
 }
 
 export function maybeExitScc(env: VerifierEnv, st: BpfVerifierState): void {
-  const cc = computeSccCallchain(env, st);
-  if (!cc) return;
-  const visit = env.sccVisits.get(key(cc));
+  const k = sccKey(env, st);
+  if (k === -1) return;
+  const visit = env.sccVisits.get(k);
   if (!visit) {
     if (!st.speculative) {
+      const cc = computeSccCallchain(env, st) as SccCallchain;
       verbose(env, `verifier bug: scc exit: no visit info for call chain ${formatCallchain(cc)}\n`);
       throw new VerifierError(EFAULT, 'scc exit');
     }
     return;
   }
   if (visit.entryState !== st) return;
-  if (logLevel2(env)) verbose(env, `SCC exit ${formatCallchain(cc)}\n`);
+  if (logLevel2(env)) verbose(env, `SCC exit ${formatCallchain(computeSccCallchain(env, st) as SccCallchain)}\n`);
   visit.entryState = null;
   env.numBackedges -= visit.backedges.length;
   updatePeakStates(env);
@@ -81,26 +100,27 @@ export function maybeExitScc(env: VerifierEnv, st: BpfVerifierState): void {
 }
 
 export function addSccBackedge(env: VerifierEnv, st: BpfVerifierState, backedge: BpfVerifierState): void {
-  const cc = computeSccCallchain(env, st);
-  if (!cc) {
+  const k = sccKey(env, st);
+  if (k === -1) {
     verbose(env, `verifier bug: add backedge: no SCC in verification path, insn_idx ${st.insnIdx}\n`);
     throw new VerifierError(EFAULT, 'add backedge');
   }
-  const visit = env.sccVisits.get(key(cc));
+  const visit = env.sccVisits.get(k);
   if (!visit) {
+    const cc = computeSccCallchain(env, st) as SccCallchain;
     verbose(env, `verifier bug: add backedge: no visit info for call chain ${formatCallchain(cc)}\n`);
     throw new VerifierError(EFAULT, 'add backedge');
   }
-  if (logLevel2(env)) verbose(env, `SCC backedge ${formatCallchain(cc)}\n`);
+  if (logLevel2(env)) verbose(env, `SCC backedge ${formatCallchain(computeSccCallchain(env, st) as SccCallchain)}\n`);
   visit.backedges.unshift(backedge);
   env.numBackedges++;
   updatePeakStates(env);
 }
 
 export function incompleteReadMarks(env: VerifierEnv, st: BpfVerifierState): boolean {
-  const cc = computeSccCallchain(env, st);
-  if (!cc) return false;
-  const visit = env.sccVisits.get(key(cc));
+  const k = sccKey(env, st);
+  if (k === -1) return false;
+  const visit = env.sccVisits.get(k);
   return !!visit && visit.backedges.length > 0;
 }
 
