@@ -52,11 +52,11 @@ export interface DiffOptions {
 /**
  * Log lines as compared: trailing blanks cut (the kernel and the model agree
  * on them, but the oracle trims its mark_precise copies), trailing empty
- * lines dropped.
+ * lines dropped, and the level-4 time (each side's own clock) masked.
  */
 export function normalizeLines(text: string | undefined): string[] {
   if (text === undefined || text === '') return [];
-  const lines = text.split('\n').map((l) => l.trimEnd());
+  const lines = text.split('\n').map((l) => l.trimEnd().replace(/^verification time \d+ usec$/, 'verification time N usec'));
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }

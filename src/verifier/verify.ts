@@ -1,5 +1,6 @@
 // bpf_check for the model: the pre-passes, do_check_main, and the Result.
 import type { Program } from '../isa/program.js';
+import { BPF_JMP, BPF_JCOND } from '../isa/opcode.js';
 import { BPF_F_TEST_STATE_FREQ } from '../isa/program.js';
 import { disasmInsn } from '../isa/disasm.js';
 import type { Result, StatePrecision, FramePrecision } from '../result/result.js';
@@ -92,6 +93,7 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
   // Rejections need the last log line even when no log was asked for: level 0
   // runs as BPF_LOG_STATS (4), which records messages but no per-insn lines.
   const log = new VLog(opts.logLevel || 4);
+  const started = process.hrtime.bigint();
   const env = newEnv(prog, opts, log);
   let errno = 0;
   let unsupportedAt: number | undefined;
@@ -112,6 +114,8 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
     }
     initMainState(env);
     doCheck(env);
+    // do_check_common: a successful run keeps only the statistics below level 2.
+    if (!(log.level & 2)) log.reset(0);
     checkMaxStackDepth(env);
   } catch (e) {
     if (e instanceof VerifierError) errno = e.errno;
@@ -122,6 +126,28 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
   }
   if (unsupportedAt === undefined) {
     if (errno) error = lastMeaningfulLine(log.text());
+    if (log.level & 4) {
+      // The model's own time stands where the kernel prints its verification time.
+      verbose(env, `verification time ${Math.round(Number(process.hrtime.bigint() - started) / 1000)} usec\n`);
+      const depths: number[] = [];
+      for (let i = 0; i < Math.max(env.subprogs.count, 1); i++) depths.push(env.stackDepth[i] ?? 0);
+      // do_misc_fixups (after a successful run and dead code removal): a
+      // subprog with a reachable may_goto gets two hidden 8-byte slots (the
+      // x86-64 JIT supports timed may_goto).
+      if (!errno) {
+        for (let i = 0; i < depths.length; i++) {
+          const start = env.subprogs.info[i]?.start ?? 0;
+          const end = env.subprogs.info[i + 1]?.start ?? prog.insns.length;
+          for (let j = start; j < end; j++) {
+            if (prog.insns[j]?.code === (BPF_JMP | BPF_JCOND) && env.aux[j]?.seen) {
+              depths[i] = (depths[i] ?? 0) + 16;
+              break;
+            }
+          }
+        }
+      }
+      verbose(env, `stack depth ${depths.join('+')}\n`);
+    }
     verbose(env, `processed ${env.insnProcessed} insns (limit 1000000) max_states_per_insn ${env.maxStatesPerInsn} total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`);
   }
   const result: Result = {
