@@ -297,7 +297,6 @@ function checkAluOpInner(env: VerifierEnv, insn: Insn): void {
   adjustRegMinMaxVals(env, insn);
 }
 
-export { BPF_ADD_CONST, BPF_OR, BPF_XOR };
 
 /** check_alu_op, ending with the kernel's bounds sanity check of dst ("alu"). */
 export function checkAluOp(env: VerifierEnv, insn: Insn): void {

@@ -127,7 +127,6 @@ export function doCheck(env: VerifierEnv): void {
     env.curHistEnt = false;
     env.prevInsnIdx = prevInsnIdx;
     if (env.insnIdx >= insnCnt) fail(env, EFAULT, `invalid insn idx ${env.insnIdx} insn_cnt ${insnCnt}`);
-    const insn = env.insns[env.insnIdx] as Insn;
     const aux = env.aux[env.insnIdx];
     if (++env.insnProcessed > BPF_COMPLEXITY_LIMIT_INSNS) {
       fail(env, E2BIG, `BPF program is too large. Processed ${env.insnProcessed} insn`);
@@ -166,7 +165,6 @@ export function doCheck(env: VerifierEnv): void {
       } finally {
         if (ok) bpfCommitStackWriteMarks(env);
       }
-      void insn;
     }
     if (exited) {
       markVerifierStateScratched(env);

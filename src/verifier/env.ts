@@ -4,7 +4,6 @@ import type { Program } from '../isa/program.js';
 import type { InsnHistory } from '../history/history.js';
 import type { InsnAux } from './insnAux.js';
 import type { SubprogTable } from './subprogs.js';
-import type { BpfRegState } from './reg.js';
 import type { BpfVerifierState } from './state.js';
 import { VLog } from './vlog.js';
 import type { StackLiveness } from './liveness.js';
@@ -106,7 +105,6 @@ export interface VerifierEnv {
   prevLogPos: number;
   prevInsnPrintPos: number;
 
-  fakeReg: BpfRegState[];
   bt: BacktrackState;
   liveness: StackLiveness;
   /** Keyed by SCC id for chains with no callsites, else by a callchain string (sccVisit.ts). */

@@ -5,7 +5,7 @@ import type { Insn } from '../isa/insn.js';
 import { INSN_F_STACK_ACCESS, INSN_F_SPI_SHIFT } from '../history/history.js';
 import { type VerifierEnv, VerifierError, EACCES, EINVAL, verbose } from './env.js';
 import { RegType, BPF_ADD_CONST, type BpfRegState } from './reg.js';
-import { BPF_REG_SIZE, MAX_BPF_STACK, SlotType, type BpfFuncState, type BpfStackState } from './state.js';
+import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState } from './state.js';
 import { copyRegState, newStackSlot, newRegState } from './regState.js';
 import { markRegConstZero, markRegKnown, markRegUnknown, getRegWidth, registerIsNull, clearScalarId } from './scalar.js';
 import { tnumIsConst } from './tnum.js';
@@ -25,8 +25,14 @@ const isStackSlotSpecial = (s: BpfStackState): boolean => {
   return t === SlotType.STACK_SPILL || t === SlotType.STACK_DYNPTR || t === SlotType.STACK_ITER || t === SlotType.STACK_IRQ_FLAG;
 };
 
-const isSpillableRegtype = (t: RegType): boolean =>
-  t !== RegType.SCALAR_VALUE && t !== RegType.NOT_INIT && t !== RegType.PTR_TO_TCP_SOCK + 1000;
+/** is_spillable_regtype: pointer types a register spill may save. */
+const SPILLABLE = new Set<RegType>([
+  RegType.PTR_TO_MAP_VALUE, RegType.PTR_TO_STACK, RegType.PTR_TO_CTX, RegType.PTR_TO_PACKET, RegType.PTR_TO_PACKET_META,
+  RegType.PTR_TO_PACKET_END, RegType.PTR_TO_FLOW_KEYS, RegType.CONST_PTR_TO_MAP, RegType.PTR_TO_SOCKET,
+  RegType.PTR_TO_SOCK_COMMON, RegType.PTR_TO_TCP_SOCK, RegType.PTR_TO_XDP_SOCK, RegType.PTR_TO_BTF_ID, RegType.PTR_TO_BUF,
+  RegType.PTR_TO_MEM, RegType.PTR_TO_FUNC, RegType.PTR_TO_MAP_KEY, RegType.PTR_TO_ARENA,
+]);
+const isSpillableRegtype = (t: RegType): boolean => SPILLABLE.has(t);
 
 const isBpfStMem = (insn: Insn): boolean => opClass(insn.code) === BPF_ST && opMode(insn.code) === BPF_MEM;
 
@@ -276,4 +282,3 @@ function checkStackRangeInitialized(env: VerifierEnv, regno: number, off: number
   }
 }
 
-export { MAX_BPF_STACK };

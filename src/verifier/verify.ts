@@ -9,7 +9,7 @@ import { type VerifierEnv, type VerifierOptions, VerifierError, Unsupported, ver
 import { VLog } from './vlog.js';
 import { RegType, type BpfRegState } from './reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, type BpfVerifierState } from './state.js';
-import { newRegState, newVerifierState, BPF_MAIN_FUNC } from './regState.js';
+import { newVerifierState, BPF_MAIN_FUNC } from './regState.js';
 import { markRegKnownZero } from './scalar.js';
 import { runCfgPasses } from './cfg.js';
 import { formatLiveRegsLog } from './liveRegs.js';
@@ -37,7 +37,7 @@ function newEnv(prog: Program, opts: VerifierOptions, log: VLog): VerifierEnv {
     insnIdx: 0, prevInsnIdx: -1, insnProcessed: 0, prevInsnProcessed: 0, jmpsProcessed: 0, prevJmpsProcessed: 0,
     totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, exploredStatesSize: 0, freeListSize: 0, numBackedges: 0,
     idGen: 0, curHistEnt: false, doPrintState: false, scratchedRegs: 0, scratchedStack: 0n, prevLogPos: 0, prevInsnPrintPos: 0,
-    fakeReg: [newRegState(), newRegState()], bt: newBacktrackState(), liveness: newStackLiveness(),
+    bt: newBacktrackState(), liveness: newStackLiveness(),
     sccVisits: new Map(), ptrTypes: [], checkpoints: [], stackDepth: [],
   };
 }
