@@ -2,7 +2,7 @@
 import { BPF_JMP, BPF_JMP32, BPF_JA, BPF_JCOND, BPF_X, BPF_JEQ, BPF_JNE, BPF_MAY_GOTO, opClass, opJmp, opSrc } from '../isa/opcode.js';
 import type { Insn } from '../isa/insn.js';
 import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK } from '../history/history.js';
-import { type VerifierEnv, VerifierError, EINVAL, EACCES, verbose, logLevel1 } from './env.js';
+import { type VerifierEnv, VerifierError, EINVAL, EACCES, ENOMEM, verbose, logLevel1 } from './env.js';
 import { RegType, PTR_MAYBE_NULL, BPF_ADD_CONST, BPF_ADD_CONST32, type BpfRegState } from './reg.js';
 import { markPtrNotNullReg, markPtrOrNullRegs } from './mapAccess.js';
 import { BPF_REG_SIZE, type BpfFuncState, type BpfStackState, type BpfVerifierState } from './state.js';
@@ -19,6 +19,7 @@ import { printInsnState } from './logState.js';
 import { isSpilledReg } from './stackAccess.js';
 import { exploredBucket, newIdMap, regsExact } from './pruning.js';
 import { sameCallsites, frameInsnIdx } from './frames.js';
+import { tryMatchPktPointers } from './packetAccess.js';
 
 function collectLinkedRegs(env: VerifierEnv, vstate: BpfVerifierState, id: number, out: LinkedReg[]): void {
   id = id & ~BPF_ADD_CONST;
@@ -131,7 +132,14 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): number {
       throw new VerifierError(EINVAL, 'may_goto');
     }
     const prev = findPrevEntry(env, thisBranch.parent, idx);
-    const queued = pushStack(env, idx + 1, idx, false);
+    let queued: BpfVerifierState;
+    try {
+      queued = pushStack(env, idx + 1, idx, false);
+    } catch (e) {
+      // push_stack failing here is -ENOMEM (conditional jumps report -EFAULT)
+      if (e instanceof VerifierError) throw new VerifierError(ENOMEM, e.message);
+      throw e;
+    }
     queued.mayGotoDepth++;
     if (prev) widenImpreciseScalars(env, prev, queued);
     return idx + insn.off + 1;
@@ -219,7 +227,8 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): number {
     (dst.typeFlags & PTR_MAYBE_NULL)) {
     markPtrOrNullRegs(thisBranch, insn.dst, opcode === BPF_JNE);
     markPtrOrNullRegs(other, insn.dst, opcode === BPF_JEQ);
-  } else if (!env.allowPtrLeaks && dst.type !== RegType.SCALAR_VALUE) {
+  } else if (!tryMatchPktPointers(insn, dst, regs[insn.src] as BpfRegState, thisBranch, other) &&
+    !env.allowPtrLeaks && dst.type !== RegType.SCALAR_VALUE) {
     verbose(env, `R${insn.dst} pointer comparison prohibited\n`);
     throw new VerifierError(EACCES, 'ptr cmp');
   }

@@ -11,6 +11,7 @@ import { regTypeStr, tnumStrn } from './regfmt.js';
 import { checkRegArg, curRegs, RegArgType } from './regArg.js';
 import { checkStackAccessWithinBounds, Access } from './memAccess.js';
 import { checkMapAccess, mapOf } from './mapAccess.js';
+import { checkPacketAccess } from './packetAccess.js';
 import { bpfMarkStackRead } from './liveness.js';
 import { btSetFrameSlot, markChainPrecisionFrom } from './backtrack.js';
 
@@ -98,6 +99,10 @@ export function checkHelperMemAccess(env: VerifierEnv, regno: number, accessSize
       return;
     case RegType.PTR_TO_STACK:
       checkStackRangeInitialized(env, regno, reg, reg.off, accessSize, zeroSizeAllowed);
+      return;
+    case RegType.PTR_TO_PACKET:
+    case RegType.PTR_TO_PACKET_META:
+      checkPacketAccess(env, regno, reg.off, accessSize, zeroSizeAllowed);
       return;
     default:
       throw new Unsupported(env.insnIdx, `helper memory access through ${regTypeStr(reg)}`);

@@ -2,6 +2,7 @@
 // helpers without arguments, and the map helpers lookup/update/delete
 // (array and hash maps). Everything else is reported as unsupported.
 import type { Insn } from '../isa/insn.js';
+import { PROG_TYPES, type ProgType } from '../isa/program.js';
 import { helperName as disasmHelperName } from '../isa/disasm.js';
 import { type VerifierEnv, VerifierError, Unsupported, EINVAL, EFAULT, verbose } from './env.js';
 import { RegType, PTR_MAYBE_NULL, type BpfRegState } from './reg.js';
@@ -36,6 +37,16 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [BPF_FUNC_get_smp_processor_id, { ret: RetType.INTEGER, args: [], pktAccess: false }],
 ]);
 
+/**
+ * Program types whose get_func_proto returns each modelled helper (root
+ * loader). All come from bpf_base_func_proto, which socket filters and XDP
+ * reach via bpf_sk_base_func_proto and kprobe/raw_tp via
+ * bpf_tracing_func_proto (smp_processor_id directly): every modelled type.
+ */
+const HELPER_PROG_TYPES: ReadonlyMap<number, readonly ProgType[]> = new Map(
+  [...HELPER_PROTOS.keys()].map((id) => [id, PROG_TYPES]),
+);
+
 export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
   const funcId = insn.imm;
   if (funcId < 0 || funcId >= BPF_FUNC_MAX_ID) {
@@ -44,6 +55,10 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
   }
   const fn = HELPER_PROTOS.get(funcId);
   if (!fn) throw new Unsupported(env.insnIdx, `helper ${helperName(funcId)}#${funcId}`);
+  if (!HELPER_PROG_TYPES.get(funcId)?.includes(env.prog.progType)) {
+    verbose(env, `program of this type cannot use helper ${helperName(funcId)}#${funcId}\n`);
+    throw new VerifierError(EINVAL, 'helper not allowed');
+  }
   const meta: CallArgMeta = { map: null, mapIndex: -1, constMapKey: 0n };
   for (let i = 0; i < 5; i++) checkFuncArg(env, i, meta, fn);
 

@@ -14,6 +14,7 @@ import {
 import { regTypeStr } from './regfmt.js';
 import { checkCtxAccess } from './ctxAccess.js';
 import { checkMapAccess } from './mapAccess.js';
+import { checkPacketAccess, checkPktPtrAlignment, isPktPointer, mayAccessDirectPktData } from './packetAccess.js';
 import { BPF_F_STRICT_ALIGNMENT, BPF_F_ANY_ALIGNMENT } from '../isa/program.js';
 
 export const BPF_MAX_VAR_OFF = 1 << 29;
@@ -33,7 +34,10 @@ function checkPtrAlignment(env: VerifierEnv, reg: BpfRegState, off: number, size
     case RegType.PTR_TO_MAP_VALUE: desc = 'value '; break;
     case RegType.PTR_TO_MAP_KEY: desc = 'key '; break;
     case RegType.PTR_TO_CTX: desc = 'context '; break;
-    default: return; // packet and others: not modelled under strict alignment
+    case RegType.PTR_TO_PACKET: case RegType.PTR_TO_PACKET_META:
+      checkPktPtrAlignment(env, reg, off, size, strict);
+      return;
+    default: return; // others: not modelled under strict alignment
   }
   if (!strict || size === 1) return;
   const regOff = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
@@ -102,8 +106,19 @@ export function checkMemAccess(env: VerifierEnv, insnIdx: number, regno: number,
     checkMapAccess(env, regno, reg, off, size, false);
     if (t === Access.READ && valueRegno >= 0) markRegUnknown(regs[valueRegno] as BpfRegState);
   } else if (reg.type === RegType.PTR_TO_CTX && reg.typeFlags === 0) {
-    checkCtxAccess(env, insnIdx, regno, reg, off, size, t === Access.WRITE, valueRegno, regs);
-  } else if (reg.type === RegType.SCALAR_VALUE || reg.type === RegType.NOT_INIT ||
+    checkCtxAccess(env, insnIdx, regno, reg, off, size, t === Access.WRITE, valueRegno, regs, isLdsx);
+  } else if (isPktPointer(reg)) {
+    if (t === Access.WRITE && !mayAccessDirectPktData(env)) {
+      verbose(env, 'cannot write into packet\n');
+      throw new VerifierError(EACCES, 'pkt write');
+    }
+    if (t === Access.WRITE && valueRegno >= 0 && !env.allowPtrLeaks && (regs[valueRegno] as BpfRegState).type !== RegType.SCALAR_VALUE) {
+      verbose(env, `R${valueRegno} leaks addr into packet\n`);
+      throw new VerifierError(EACCES, 'leak');
+    }
+    checkPacketAccess(env, regno, off, size, false);
+    if (t === Access.READ && valueRegno >= 0) markRegUnknown(regs[valueRegno] as BpfRegState);
+  } else if (reg.type === RegType.SCALAR_VALUE || reg.type === RegType.NOT_INIT || reg.type === RegType.PTR_TO_PACKET_END ||
     ((reg.typeFlags & PTR_MAYBE_NULL) && (reg.type === RegType.PTR_TO_MAP_VALUE || reg.type === RegType.PTR_TO_MEM))) {
     verbose(env, `R${regno} invalid mem access '${regTypeStr(reg)}'\n`);
     throw new VerifierError(EACCES, 'mem access');

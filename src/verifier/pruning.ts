@@ -86,7 +86,12 @@ function regsafe(o: BpfRegState, c: BpfRegState, m: IdMap, exact: ExactLevel): b
         checkIds(o.id, c.id, m) && checkIds(o.refObjId, c.refObjId, m);
     case RegType.PTR_TO_PACKET_META:
     case RegType.PTR_TO_PACKET:
-      if (o.range > c.range) return false;
+      // 6.18.y: an AT/BEYOND_PKT_END marker only matches the same marker
+      if (o.range < 0 || c.range < 0) {
+        if (o.range !== c.range) return false;
+      } else if (o.range > c.range) {
+        return false;
+      }
       if (o.off !== c.off) return false;
       if (!checkIds(o.id, c.id, m)) return false;
       return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
