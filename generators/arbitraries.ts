@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import type { AluOp, JmpOp } from '../src/isa/builder.js';
-import type { AluStep, Block, ProgramTree, RiskyKind, SpillSize } from './tree.js';
+import type { AluStep, Block, CallArg, CallUse, ProgramTree, RiskyKind, SpillSize } from './tree.js';
 import { RISKY_KINDS } from './tree.js';
 import { getPreset, type Preset, type PresetName } from './presets.js';
 
@@ -27,8 +27,17 @@ const aluStep: fc.Arbitrary<AluStep> = fc.record({
   w32: fc.nat({ max: 4 }).map((n) => n === 0), // mostly 64-bit
 });
 
-const leafArbs = (p: Preset): { arbitrary: fc.Arbitrary<Block>; weight: number }[] => {
-  const w = p.weights;
+type Weights = Preset['weights'];
+
+/** Weights as integers (fast-check wants them); unchanged when already integral, so seeds keep their programs. */
+function intWeights(p: Preset): Weights {
+  const ws = Object.values(p.weights);
+  const k = [1, 2, 4, 10, 100].find((f) => ws.every((x) => Number.isInteger(x * f))) ?? 100;
+  if (k === 1) return p.weights;
+  return Object.fromEntries(Object.entries(p.weights).map(([n, x]) => [n, Math.round(x * k)])) as unknown as Weights;
+}
+
+const leafArbs = (p: Preset, w: Weights, inCallee: boolean): { arbitrary: fc.Arbitrary<Block>; weight: number }[] => {
   const all: { arbitrary: fc.Arbitrary<Block>; weight: number }[] = [
     { weight: w.alu, arbitrary: fc.array(aluStep, { minLength: 1, maxLength: p.maxAluSteps }).map((steps): Block => ({ t: 'alu', steps })) },
     { weight: w.rand, arbitrary: ref.map((dst): Block => ({ t: 'rand', dst })) },
@@ -53,22 +62,69 @@ const leafArbs = (p: Preset): { arbitrary: fc.Arbitrary<Block>; weight: number }
         .map((r): Block => ({ t: 'exit', ...r })),
     },
   ];
+  if (inCallee) {
+    // Mostly 8 bytes: only full-width spills of registers are tracked (and recorded in the history).
+    const loc = { slot: fc.nat({ max: 7 }), size: fc.constantFrom<SpillSize>(8, 8, ...SIZES), sub: fc.nat({ max: 7 }), imm: smallImm, ptr: fc.nat({ max: 3 }) };
+    all.push(
+      { weight: w.ptrStore, arbitrary: fc.record({ src: fc.option(ref, { nil: null, freq: 6 }), ...loc }).map((r): Block => ({ t: 'ptrStore', ...r })) },
+      { weight: w.ptrLoad, arbitrary: fc.record({ dst: ref, ...loc }).map((r): Block => ({ t: 'ptrLoad', ...r })) },
+    );
+  }
   return all.filter((a) => a.weight > 0);
 };
 
-/** Arbitrary of one block with at most `depth` levels of nesting below it. */
-function blockArbAt(p: Preset, depth: number, memo: Map<number, fc.Arbitrary<Block>>): fc.Arbitrary<Block> {
-  const hit = memo.get(depth);
+const BOUND_MASKS = [1, 3, 7, 15, 63, 255, 0xffff] as const;
+const RET_MASKS = [0, 0, 1, 7, 15, 63, 255] as const;
+
+const callArg: fc.Arbitrary<CallArg> = fc.oneof(
+  { weight: 1, arbitrary: fc.constant<CallArg>({ k: 'none' }) },
+  { weight: 3, arbitrary: ref.map((src): CallArg => ({ k: 'scalar', src })) },
+  { weight: 3, arbitrary: fc.record({ src: ref, mask: fc.constantFrom(...BOUND_MASKS) }).map((r): CallArg => ({ k: 'bounded', ...r })) },
+  { weight: 2, arbitrary: smallImm.map((imm): CallArg => ({ k: 'const', imm })) },
+  { weight: 3, arbitrary: fc.nat({ max: 7 }).map((slot): CallArg => ({ k: 'stackPtr', slot })) },
+  { weight: 2, arbitrary: fc.nat({ max: 3 }).map((ptr): CallArg => ({ k: 'fwdPtr', ptr })) },
+);
+
+const callUse: fc.Arbitrary<CallUse> = fc.oneof(
+  { weight: 5, arbitrary: fc.constant<CallUse>('branch') },
+  { weight: 3, arbitrary: fc.constant<CallUse>('index') },
+  { weight: 1, arbitrary: fc.constant<CallUse>('none') },
+);
+
+/** A call block; `then` is the caller-side body, the callee body is one call level deeper. */
+function callArb(p: Preset, then: fc.Arbitrary<Block[]>, callee: fc.Arbitrary<Block>): fc.Arbitrary<Block> {
+  return fc.record({
+    args: fc.array(callArg, { minLength: 0, maxLength: 5 }),
+    body: fc.array(callee, { minLength: 1, maxLength: Math.max(1, p.maxCalleeBody) }),
+    ret: fc.option(ref, { nil: null, freq: 6 }),
+    retImm: smallImm,
+    retMask: fc.constantFrom(...RET_MASKS),
+    use: callUse,
+    op: fc.constantFrom(...JMP_OPS),
+    imm: fc.integer({ min: -2, max: 70 }),
+    then,
+    mask: fc.constantFrom(0x18 as const, 0x8 as const, 0x38 as const),
+    dst: ref,
+    tmp: ref,
+  }).map((r): Block => ({ t: 'call', ...r }));
+}
+
+/**
+ * Arbitrary of one block with at most `depth` levels of nesting below it, at
+ * call level `level` (0: the main program, n: a subprogram n calls deep).
+ */
+function blockArbAt(p: Preset, w: Weights, depth: number, level: number, memo: Map<number, fc.Arbitrary<Block>>): fc.Arbitrary<Block> {
+  const key = level * 64 + depth;
+  const hit = memo.get(key);
   if (hit) return hit;
-  const leaves = leafArbs(p);
+  const leaves = leafArbs(p, w, level > 0);
   let arb: fc.Arbitrary<Block>;
   if (depth <= 0) {
     arb = fc.oneof(...leaves);
   } else {
-    const inner = blockArbAt(p, depth - 1, memo);
+    const inner = blockArbAt(p, w, depth - 1, level, memo);
     const body = fc.array(inner, { minLength: 0, maxLength: p.maxBody });
     const body1 = fc.array(inner, { minLength: 1, maxLength: p.maxBody });
-    const w = p.weights;
     const nested: { arbitrary: fc.Arbitrary<Block>; weight: number }[] = [
       {
         weight: w.if,
@@ -89,6 +145,11 @@ function blockArbAt(p: Preset, depth: number, memo: Map<number, fc.Arbitrary<Blo
       },
       { weight: w.mayGoto, arbitrary: body1.map((b): Block => ({ t: 'mayGoto', body: b })) },
     ];
+    if (w.call > 0 && level < p.maxCallDepth) {
+      // Deeper levels call less often, so that nests stay within the size budget.
+      const weight = Math.max(1, Math.floor(w.call / 2 ** level));
+      nested.push({ weight, arbitrary: callArb(p, body, blockArbAt(p, w, Math.max(1, p.calleeDepth), level + 1, memo)) });
+    }
     // Leaves first so that fast-check's oneof shrinks towards them.
     arb = fc.oneof({ depthSize: 'small' }, ...leaves, ...nested.filter((a) => a.weight > 0));
   }
@@ -107,7 +168,7 @@ export function programArb(preset: PresetName | Preset, opts: { risky?: number }
   const key = typeof preset === 'string' ? `${preset}:${risky}` : undefined;
   const cached = key ? arbCache.get(key) : undefined;
   if (cached) return cached;
-  const block = blockArbAt(p, p.maxDepth, new Map());
+  const block = blockArbAt(p, intWeights(p), p.maxDepth, 0, new Map());
   const blocks = fc.array(block, { minLength: p.minBlocks, maxLength: p.maxBlocks });
   const riskyPart: fc.Arbitrary<{ at: number; b: Block } | null> = risky <= 0
     ? fc.constant(null)

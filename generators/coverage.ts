@@ -18,10 +18,20 @@
 //   `stack=` set (backtracking went through a spill slot); linkedRegs = the
 //   precise register set grew across a conditional jump with an immediate
 //   operand, which only linked-register sync does.
+// - backtrackAcrossCall: a `mark_precise:` line `before N: (95) exit` (from a
+//   caller into the callee that returned) or `before N: (85) call pc+K` (from a
+//   callee's entry into its caller).
+// - frameHistory: with history counts (model), a history entry was pushed
+//   while executing in frame >= 1. From a log, proxy: backtracking walked an
+//   instruction in frame >= 1 (`mark_precise: frameN: regs=` with N >= 1).
+// - otherFrameStack: with history counts (model), a stack-access entry names a
+//   frame other than the one executing (a callee spilling into its caller's
+//   stack through a pointer argument). From a log, proxy: backtracking in
+//   frame >= 1 walked an access at a non-zero offset from a base other than r10.
 
 import type { Result } from '../src/result/result.js';
 import type { CopyReason, HistCursor, HistEntry, HistOwner, HistSlot, InsnHistory } from '../src/history/history.js';
-import { INSN_F_STACK_ACCESS } from '../src/history/history.js';
+import { INSN_F_FRAMENO_MASK, INSN_F_STACK_ACCESS } from '../src/history/history.js';
 import type { HistoryStats } from '../src/result/result.js';
 
 export interface CoverageFlags {
@@ -32,19 +42,30 @@ export interface CoverageFlags {
   backedgePropagation: boolean;
   linkedRegs: boolean;
   stackAccess: boolean;
+  backtrackAcrossCall: boolean;
+  frameHistory: boolean;
+  otherFrameStack: boolean;
 }
 
 export const COVERAGE_KEYS: readonly (keyof CoverageFlags)[] = [
   'backtrackAcrossStates', 'pruned', 'sccEnter', 'sccBackedge', 'backedgePropagation', 'linkedRegs', 'stackAccess',
+  'backtrackAcrossCall', 'frameHistory', 'otherFrameStack',
 ];
 
 export interface HistoryCounts {
   linkedEntries: number;
   stackAccessEntries: number;
+  /** Entries pushed while the state executed in frame >= 1. */
+  frameEntries: number;
+  /** Stack-access entries naming a frame other than the executing one. */
+  otherFrameStackEntries: number;
 }
 
 const MARK_RE = /^mark_precise: frame\d+: regs=(\S*) stack=(\S*) before \d+: \(([0-9a-f]{2})\) (.*)$/;
 const JMP_K_RE = /^if [rw]\d+ \S+ (0x[0-9a-f]+|-?\d+) goto/;
+const CALL_EDGE_RE = /^(exit|call pc[+-]\d+)$/;
+// Offset 0 left out: the generator's var-offset reads of the own frame use it.
+const NON_FP_ACCESS_RE = /\*\(u\d+ \*\)\(r[0-9] (\+[1-9]|-)/;
 
 const regSet = (s: string): Set<string> => new Set(s.split(',').filter((x) => x.length > 0));
 
@@ -53,6 +74,7 @@ export function coverageFromLog(log: string): CoverageFlags {
   const f: CoverageFlags = {
     backtrackAcrossStates: false, pruned: false, sccEnter: false, sccBackedge: false,
     backedgePropagation: false, linkedRegs: false, stackAccess: false,
+    backtrackAcrossCall: false, frameHistory: false, otherFrameStack: false,
   };
   const lines = log.split('\n');
   const backedged = new Set<string>();
@@ -63,6 +85,12 @@ export function coverageFromLog(log: string): CoverageFlags {
       if (/^mark_precise: frame\d+: parent state /.test(l)) f.backtrackAcrossStates = true;
       const m = MARK_RE.exec(l);
       if (m) {
+        const insnText = m[4] ?? '';
+        if (CALL_EDGE_RE.test(insnText)) f.backtrackAcrossCall = true;
+        if (!l.startsWith('mark_precise: frame0:')) {
+          f.frameHistory = true;
+          if (NON_FP_ACCESS_RE.test(insnText)) f.otherFrameStack = true;
+        }
         const regs = regSet(m[1] ?? '');
         if ((m[2] ?? '').length > 0) f.stackAccess = true;
         if (prevMark?.jmpK && [...regs].some((r) => !prevMark!.regs.has(r))) f.linkedRegs = true;
@@ -108,28 +136,41 @@ export function coverageFromResult(r: Result, counts?: HistoryCounts): CoverageF
   if (counts) {
     f.linkedRegs = counts.linkedEntries > 0;
     f.stackAccess = counts.stackAccessEntries > 0;
+    f.frameHistory = counts.frameEntries > 0;
+    f.otherFrameStack = counts.otherFrameStackEntries > 0;
   }
   return f;
+}
+
+/** The executing frame of a history owner (the model passes its verifier states); 0 when unknown. */
+function curframeOf(st: HistOwner): number {
+  const f: unknown = (st as unknown as { curframe?: unknown }).curframe;
+  return typeof f === 'number' ? f : 0;
 }
 
 /** Delegating history that counts entries carrying linked registers or stack-access flags. */
 export class CountingHistory implements InsnHistory {
   readonly name: string;
-  readonly counts: HistoryCounts = { linkedEntries: 0, stackAccessEntries: 0 };
+  readonly counts: HistoryCounts = { linkedEntries: 0, stackAccessEntries: 0, frameEntries: 0, otherFrameStackEntries: 0 };
   constructor(private inner: InsnHistory) {
     this.name = inner.name;
   }
-  private note(flags: number, linked: bigint): void {
+  private note(st: HistOwner, flags: number, linked: bigint, fresh: boolean): void {
     if (linked !== 0n) this.counts.linkedEntries++;
-    if (flags & INSN_F_STACK_ACCESS) this.counts.stackAccessEntries++;
+    const frame = curframeOf(st);
+    if (fresh && frame > 0) this.counts.frameEntries++;
+    if (flags & INSN_F_STACK_ACCESS) {
+      this.counts.stackAccessEntries++;
+      if ((flags & INSN_F_FRAMENO_MASK) !== frame) this.counts.otherFrameStackEntries++;
+    }
   }
   newSlot(): HistSlot { return this.inner.newSlot(); }
   push(st: HistOwner, entry: HistEntry, insnIdx: number): void {
-    this.note(entry.flags, entry.linkedRegs);
+    this.note(st, entry.flags, entry.linkedRegs, true);
     this.inner.push(st, entry, insnIdx);
   }
   combineLast(st: HistOwner, flags: number, linkedRegs: bigint): void {
-    this.note(flags, linkedRegs);
+    this.note(st, flags, linkedRegs, false);
     this.inner.combineLast(st, flags, linkedRegs);
   }
   copyInto(dst: HistOwner, src: HistOwner, why: CopyReason): void { this.inner.copyInto(dst, src, why); }

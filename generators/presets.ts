@@ -2,7 +2,7 @@
 
 import type { BlockKind } from './tree.js';
 
-export type PresetName = 'small' | 'medium' | 'loops' | 'deep' | 'risky';
+export type PresetName = 'small' | 'medium' | 'loops' | 'deep' | 'risky' | 'calls';
 
 export interface Preset {
   name: PresetName;
@@ -25,32 +25,50 @@ export interface Preset {
   risky: number;
   /** Programs start with this many `rand` blocks (r6, r7, ...) so branches have unknowns to test. */
   prologueRand: number;
+  /** Nested call levels below the main program (0: no calls; the kernel allows 7). */
+  maxCallDepth: number;
+  /** Nesting depth of blocks inside a subprogram body. */
+  calleeDepth: number;
+  /** Top-level blocks per subprogram body. */
+  maxCalleeBody: number;
 }
 
+// ptrStore/ptrLoad only appear inside subprogram bodies, so they cost nothing without calls.
 const base = {
   alu: 3, rand: 3, spill: 2, fill: 2, varStack: 2, linked: 1, if: 4, exit: 1, loop: 0, mayGoto: 0,
+  call: 0, ptrStore: 2, ptrLoad: 2,
 } as const;
+const noCalls = { maxCallDepth: 0, calleeDepth: 0, maxCalleeBody: 0 } as const;
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   small: {
     name: 'small', maxInsns: 30, minBlocks: 5, maxBlocks: 9, maxDepth: 2, maxBody: 2, maxAluSteps: 2, maxTrip: 3,
-    weights: { ...base, alu: 2, if: 7, varStack: 3, loop: 1, mayGoto: 0 }, risky: 0, prologueRand: 1,
+    weights: { ...base, alu: 2, if: 7, varStack: 3, loop: 1, mayGoto: 0 }, risky: 0, prologueRand: 1, ...noCalls,
   },
   medium: {
     name: 'medium', maxInsns: 200, minBlocks: 4, maxBlocks: 16, maxDepth: 3, maxBody: 4, maxAluSteps: 4, maxTrip: 4,
-    weights: { ...base, loop: 1, mayGoto: 1 }, risky: 0, prologueRand: 1,
+    weights: { ...base, loop: 1, mayGoto: 1, call: 0.25 }, risky: 0, prologueRand: 1,
+    maxCallDepth: 2, calleeDepth: 2, maxCalleeBody: 3,
   },
   loops: {
     name: 'loops', maxInsns: 160, minBlocks: 3, maxBlocks: 8, maxDepth: 3, maxBody: 3, maxAluSteps: 3, maxTrip: 4,
-    weights: { ...base, if: 3, loop: 4, mayGoto: 4 }, risky: 0, prologueRand: 1,
+    weights: { ...base, if: 3, loop: 4, mayGoto: 4 }, risky: 0, prologueRand: 1, ...noCalls,
   },
   deep: {
     name: 'deep', maxInsns: 200, minBlocks: 6, maxBlocks: 16, maxDepth: 5, maxBody: 3, maxAluSteps: 2, maxTrip: 3,
-    weights: { ...base, if: 8, exit: 2, linked: 2, loop: 0, mayGoto: 0 }, risky: 0, prologueRand: 1,
+    weights: { ...base, if: 8, exit: 2, linked: 2, loop: 0, mayGoto: 0, call: 0.25 }, risky: 0, prologueRand: 1,
+    maxCallDepth: 2, calleeDepth: 3, maxCalleeBody: 3,
   },
   risky: {
     name: 'risky', maxInsns: 120, minBlocks: 3, maxBlocks: 10, maxDepth: 2, maxBody: 3, maxAluSteps: 3, maxTrip: 3,
-    weights: { ...base, loop: 1, mayGoto: 1 }, risky: 0.3, prologueRand: 1,
+    weights: { ...base, loop: 1, mayGoto: 1 }, risky: 0.3, prologueRand: 1, ...noCalls,
+  },
+  // Subprogram calls: pointer arguments into callers' stacks, loops and
+  // may_goto inside callees, up to 4 nested calls (5 frames).
+  calls: {
+    name: 'calls', maxInsns: 220, minBlocks: 3, maxBlocks: 10, maxDepth: 3, maxBody: 3, maxAluSteps: 3, maxTrip: 3,
+    weights: { ...base, if: 4, loop: 1, mayGoto: 1, call: 6, ptrStore: 3, ptrLoad: 3 }, risky: 0, prologueRand: 1,
+    maxCallDepth: 4, calleeDepth: 2, maxCalleeBody: 5,
   },
 };
 

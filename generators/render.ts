@@ -3,6 +3,10 @@
 // renderer tracks which registers and stack bytes are initialized and resolves
 // abstract references against them. Writes depend on the tree only (never on
 // what is initialized), which is what makes the loop-head fixpoints below sound.
+// Calls render their callee into a subprogram of its own (one per call
+// block), laid out after the main program; the callee context knows the
+// stacks of all caller frames, so reads through pointer arguments only touch
+// initialized bytes.
 
 import type { Insn } from '../src/isa/insn.js';
 import {
@@ -10,7 +14,8 @@ import {
   mov64Imm, mov64Reg, stMem, stxMem, R0, R10, type AluOp,
 } from '../src/isa/builder.js';
 import { makeProgram, type Program } from '../src/isa/program.js';
-import type { AluStep, Block, DstRef, ProgramTree, SrcRef } from './tree.js';
+import type { AluStep, Block, CallArg, DstRef, ProgramTree, SrcRef } from './tree.js';
+import { Emitter } from './emit.js';
 
 /** Stack bytes the generator uses: 8 slots, r10-64 .. r10-1. */
 export const NSLOTS = 8;
@@ -27,6 +32,14 @@ const MAX_TRIPS = 16;
 const MAYGOTO_TRIPS = 3;
 /** Cap on the unpruned path count a loop may multiply (see `paths`). */
 const MAX_PATHS = 1024;
+/**
+ * Deepest call level rendered as a call (deeper calls are inlined): frames
+ * 0..7 is the kernel's limit, and 8 frames of at most 64 stack bytes each
+ * stay within the combined 512.
+ */
+export const MAX_CALL_LEVEL = 7;
+/** Callee-saved registers that hold pointer arguments inside a callee. */
+const PTR_HOLDERS = [9, 8];
 
 /** Paths through blocks when nothing is pruned (saturating), a structural cost estimate. */
 function paths(bs: Block[]): number {
@@ -45,66 +58,62 @@ function pathsOf(b: Block): number {
     case 'loop': return Math.min(1e9, paths(b.body) ** Math.max(1, b.n));
     case 'mayGoto': return Math.min(1e9, paths(b.body) ** MAYGOTO_TRIPS + 1);
     case 'exit': return 2;
+    case 'call': return Math.min(1e9, paths(b.body) * (b.use === 'branch' ? paths(b.then) + 1 : 1));
     default: return 1;
   }
+}
+
+/** A register holding a pointer to r10-8*(slot+1) of caller frame `frame`. */
+interface PtrReg {
+  reg: number;
+  frame: number;
+  slot: number;
 }
 
 interface Ctx {
   readable: number; // bitmask of registers holding initialized scalars
   unknown: number; // heuristic: readable registers that are not known constants
   stack: number[]; // per slot, bitmask of initialized bytes (bit i = byte at slot base + i)
-  reserved: number; // loop counters live around the current block
-  loops: number; // enclosing loops
+  reserved: number; // loop counters and pointer holders live around the current block
+  loops: number; // enclosing loops (callers' included)
   trips: number; // product of enclosing trip counts (may_goto counts as MAYGOTO_TRIPS)
+  level: number; // call level = frame number
+  outer: number[][]; // stacks of frames 0..level-1, as `stack`
+  ptrs: readonly PtrReg[]; // pointer arguments, in reserved registers (never written)
 }
 
 /** Structural writes of a block (for may_goto loop heads). */
 interface Acc {
   regs: number;
   stack: number[];
+  outer: number[][];
 }
 
-const cloneCtx = (c: Ctx): Ctx => ({ ...c, stack: [...c.stack] });
-const newAcc = (): Acc => ({ regs: 0, stack: new Array<number>(NSLOTS).fill(0) });
+const cloneCtx = (c: Ctx): Ctx => ({ ...c, stack: [...c.stack], outer: c.outer.length ? c.outer.map((s) => [...s]) : c.outer });
+const newSlots = (): number[] => new Array<number>(NSLOTS).fill(0);
+const newAcc = (): Acc => ({ regs: 0, stack: newSlots(), outer: [] });
 
-class Emitter {
-  insns: Insn[] = [];
-  private fix: { at: number; label: number; imm: boolean }[] = [];
-  private labels: number[] = [];
-  private nextLabel = 0;
-
-  label(): number {
-    this.labels.push(-1);
-    return this.nextLabel++;
-  }
-  bind(l: number): void {
-    this.labels[l] = this.insns.length;
-  }
-  put(x: Insn[]): void {
-    for (const i of x) this.insns.push(i);
-  }
-  /** A jump whose off is patched to `label`. */
-  jump(x: Insn[], label: number): void {
-    this.fix.push({ at: this.insns.length, label, imm: false });
-    this.put(x);
-  }
-  mark(): { n: number; f: number } {
-    return { n: this.insns.length, f: this.fix.length };
-  }
-  rollback(m: { n: number; f: number }): void {
-    this.insns.length = m.n;
-    this.fix.length = m.f;
-  }
-  finish(): Insn[] {
-    for (const f of this.fix) {
-      const target = this.labels[f.label];
-      const ins = this.insns[f.at];
-      if (target === undefined || target < 0 || !ins) throw new Error('generator: unbound label');
-      ins.off = target - f.at - 1;
-    }
-    return this.insns;
+/** Byte-mask bookkeeping of `size` bytes at stack offset `off` in one frame's slots. */
+function markBytes(slots: number[], off: number, size: number): void {
+  for (let b = 0; b < size; b++) {
+    const pos = off + b; // negative byte offset from r10
+    const slot = Math.floor((-pos - 1) / 8);
+    const byte = (pos + 8 * (slot + 1)) & 7;
+    slots[slot] = (slots[slot] ?? 0) | (1 << byte);
   }
 }
+function bytesInit(slots: readonly number[], off: number, size: number): boolean {
+  for (let b = 0; b < size; b++) {
+    const pos = off + b;
+    const slot = Math.floor((-pos - 1) / 8);
+    const byte = (pos + 8 * (slot + 1)) & 7;
+    if (!((slots[slot] ?? 0) & (1 << byte))) return false;
+  }
+  return true;
+}
+const orInto = (into: number[], from: readonly number[] | undefined): void => {
+  if (from) from.forEach((v, k) => { into[k] = (into[k] ?? 0) | v; });
+};
 
 const bits = (mask: number): number[] => {
   const out: number[] = [];
@@ -113,7 +122,8 @@ const bits = (mask: number): number[] => {
 };
 
 class Renderer {
-  constructor(private em: Emitter, private acc: Acc) {}
+  /** `exits` collects the caller frames' stacks at each early exit of a callee (null: not collected). */
+  constructor(private em: Emitter, private acc: Acc, private exits: number[][][] | null = null) {}
 
   private pool(c: Ctx): number[] {
     return POOL.filter((r) => !(c.reserved & (1 << r)));
@@ -136,23 +146,25 @@ class Renderer {
     c.unknown = unknown ? c.unknown | (1 << r) : c.unknown & ~(1 << r);
     this.acc.regs |= 1 << r;
   }
+  /** The register now holds a pointer: not a readable scalar. */
+  writePtr(c: Ctx, r: number): void {
+    c.readable &= ~(1 << r);
+    c.unknown &= ~(1 << r);
+    this.acc.regs |= 1 << r;
+  }
   writeStack(c: Ctx, off: number, size: number): void {
-    for (let b = 0; b < size; b++) {
-      const pos = off + b; // negative byte offset from r10
-      const slot = Math.floor((-pos - 1) / 8);
-      const byte = (pos + 8 * (slot + 1)) & 7;
-      c.stack[slot] = (c.stack[slot] ?? 0) | (1 << byte);
-      this.acc.stack[slot] = (this.acc.stack[slot] ?? 0) | (1 << byte);
-    }
+    markBytes(c.stack, off, size);
+    markBytes(this.acc.stack, off, size);
+  }
+  /** A write into caller frame `frame` through a pointer argument. */
+  writeOuter(c: Ctx, frame: number, off: number, size: number): void {
+    const slots = c.outer[frame];
+    if (slots) markBytes(slots, off, size);
+    const acc = (this.acc.outer[frame] ??= newSlots());
+    markBytes(acc, off, size);
   }
   stackInit(c: Ctx, off: number, size: number): boolean {
-    for (let b = 0; b < size; b++) {
-      const pos = off + b;
-      const slot = Math.floor((-pos - 1) / 8);
-      const byte = (pos + 8 * (slot + 1)) & 7;
-      if (!((c.stack[slot] ?? 0) & (1 << byte))) return false;
-    }
-    return true;
+    return bytesInit(c.stack, off, size);
   }
   /** Make sure slots [0, n) hold initialized bytes; records the writes whether or not they are emitted. */
   initWindow(c: Ctx, n: number, ref: number): void {
@@ -217,10 +229,14 @@ class Renderer {
         this.em.put(v === undefined ? mov64Imm(R0, 0) : mov64Reg(R0, v));
         this.em.put(exit());
         this.em.bind(cont);
+        if (this.exits) this.exits.push(c.outer.map((s) => [...s]));
         return;
       }
       case 'loop': return this.loop(c, b.n, b.body);
       case 'mayGoto': return this.mayGotoLoop(c, b.body);
+      case 'call': return this.call(c, b);
+      case 'ptrStore': return this.ptrStore(c, b);
+      case 'ptrLoad': return this.ptrLoad(c, b);
       case 'risky': return this.risky(c, b.kind);
     }
   }
@@ -246,15 +262,18 @@ class Renderer {
   }
 
   private varStack(c: Ctx, b: Extract<Block, { t: 'varStack' }>): void {
-    const n = (b.mask + 8) / 8;
-    this.initWindow(c, n, b.idx);
-    const idx = this.src(c, b.idx, true);
-    const d = this.dst(c, b.dst);
-    const t = this.dst2(c, b.tmp, d);
+    this.initWindow(c, (b.mask + 8) / 8, b.idx);
+    this.varRead(c, this.src(c, b.idx, true), b.mask, b.tmp, b.dst);
+  }
+
+  /** d = *(u64 *)(r10 - (mask+8) + (idx & mask)); the window must be initialized. */
+  private varRead(c: Ctx, idx: number | undefined, mask: number, tmp: DstRef, dst: DstRef): void {
+    const d = this.dst(c, dst);
+    const t = this.dst2(c, tmp, d);
     this.em.put(idx === undefined ? mov64Imm(t, 8) : mov64Reg(t, idx));
-    this.em.put(alu64Imm('and', t, b.mask));
+    this.em.put(alu64Imm('and', t, mask));
     this.em.put(mov64Reg(d, R10));
-    this.em.put(alu64Imm('add', d, -(b.mask + 8)));
+    this.em.put(alu64Imm('add', d, -(mask + 8)));
     this.em.put(alu64Reg('add', d, t));
     this.em.put(ldxMem('dw', d, d, 0));
     this.write(c, t, idx !== undefined);
@@ -340,10 +359,12 @@ class Renderer {
     for (let i = 0; i < 4; i++) {
       const { out } = this.dry(inner, body);
       const next = meet(inner, out);
-      if (next.readable === inner.readable && next.stack.every((v, k) => v === inner.stack[k])) break;
+      if (next.readable === inner.readable && sameSlots(next.stack, inner.stack)
+        && next.outer.every((s, f) => sameSlots(s, inner.outer[f] ?? []))) break;
       inner.readable = next.readable;
       inner.unknown = next.unknown;
       inner.stack = next.stack;
+      inner.outer = next.outer;
     }
     const head = this.em.label();
     this.em.bind(head);
@@ -370,6 +391,7 @@ class Renderer {
     head.readable &= ~acc.regs;
     head.unknown &= ~acc.regs;
     head.stack = head.stack.map((v, k) => v & ~(acc.stack[k] ?? 0));
+    head.outer = head.outer.map((s, f) => s.map((v, k) => v & ~(acc.outer[f]?.[k] ?? 0)));
     const top = this.em.label();
     const out = this.em.label();
     this.em.bind(top);
@@ -381,8 +403,147 @@ class Renderer {
     this.em.jump(ja(0), top);
     this.em.bind(out);
     this.acc.regs |= acc.regs;
-    acc.stack.forEach((v, k) => { this.acc.stack[k] = (this.acc.stack[k] ?? 0) | v; });
+    orInto(this.acc.stack, acc.stack);
+    acc.outer.forEach((s, f) => orInto((this.acc.outer[f] ??= newSlots()), s));
     Object.assign(c, head);
+  }
+
+  /** The pointer argument a block names, if this frame holds any. */
+  private ptrOf(c: Ctx, ref: number): PtrReg | undefined {
+    return c.ptrs.length ? c.ptrs[Math.abs(ref) % c.ptrs.length] : undefined;
+  }
+
+  private ptrStore(c: Ctx, b: Extract<Block, { t: 'ptrStore' }>): void {
+    const p = this.ptrOf(c, b.ptr);
+    if (!p) return this.block(c, { t: 'spill', src: b.src, slot: b.slot, size: b.size, sub: b.sub, imm: b.imm });
+    const target = spillOff(b.slot, b.size, b.sub);
+    const off = target + 8 * (p.slot + 1);
+    const r = b.src === null ? undefined : this.src(c, b.src);
+    this.em.put(r === undefined ? stMem(b.size, p.reg, off, b.imm) : stxMem(b.size, p.reg, r, off));
+    this.writeOuter(c, p.frame, target, b.size);
+  }
+
+  private ptrLoad(c: Ctx, b: Extract<Block, { t: 'ptrLoad' }>): void {
+    const p = this.ptrOf(c, b.ptr);
+    if (!p) return this.block(c, { t: 'fill', dst: b.dst, slot: b.slot, size: b.size, sub: b.sub, imm: b.imm });
+    const target = spillOff(b.slot, b.size, b.sub);
+    const d = this.dst(c, b.dst);
+    if (bytesInit(c.outer[p.frame] ?? [], target, b.size)) {
+      this.em.put(ldxMem(b.size, d, p.reg, target + 8 * (p.slot + 1)));
+      this.write(c, d, true);
+    } else {
+      this.em.put(mov64Imm(d, b.imm));
+      this.write(c, d, false);
+    }
+  }
+
+  /** r{i+1} = args[i]; returns the pointer arguments. */
+  private callArgs(c: Ctx, args: readonly CallArg[]): PtrReg[] {
+    const ptrs: PtrReg[] = [];
+    const stackPtr = (r: number, slot: number): void => {
+      const s = Math.abs(slot) % NSLOTS;
+      this.em.put(mov64Reg(r, R10));
+      this.em.put(alu64Imm('add', r, -8 * (s + 1)));
+      this.writePtr(c, r);
+      ptrs.push({ reg: r, frame: c.level, slot: s });
+    };
+    for (let i = 0; i < Math.min(5, args.length); i++) {
+      const a = args[i] as CallArg;
+      const r = i + 1;
+      switch (a.k) {
+        case 'none': break;
+        case 'const':
+          this.em.put(mov64Imm(r, a.imm));
+          this.write(c, r, false);
+          break;
+        case 'scalar':
+        case 'bounded': {
+          const s = this.src(c, a.src, true);
+          const unknown = s !== undefined && (c.unknown & (1 << s)) !== 0;
+          if (s === undefined) this.em.put(mov64Imm(r, a.k === 'bounded' ? a.mask : 0));
+          else if (s !== r) this.em.put(mov64Reg(r, s));
+          if (s !== undefined && a.k === 'bounded') this.em.put(alu64Imm('and', r, a.mask));
+          this.write(c, r, unknown);
+          break;
+        }
+        case 'stackPtr': stackPtr(r, a.slot); break;
+        case 'fwdPtr': {
+          const p = this.ptrOf(c, a.ptr);
+          if (!p) {
+            stackPtr(r, a.ptr);
+            break;
+          }
+          this.em.put(mov64Reg(r, p.reg));
+          this.writePtr(c, r);
+          ptrs.push({ ...p, reg: r });
+          break;
+        }
+      }
+    }
+    return ptrs;
+  }
+
+  private call(c: Ctx, b: Extract<Block, { t: 'call' }>): void {
+    if (c.level >= MAX_CALL_LEVEL) {
+      this.blocks(c, b.body);
+      return;
+    }
+    const ptrArgs = this.callArgs(c, b.args);
+    // The callee: r1-r5 as set up, a fresh stack, the callers' stacks reachable through pointers.
+    const sub = new Emitter();
+    const subAcc = newAcc();
+    const exits: number[][][] = [];
+    const holders = ptrArgs.slice(0, PTR_HOLDERS.length).map((p, i): PtrReg => {
+      const reg = PTR_HOLDERS[i] as number;
+      sub.put(mov64Reg(reg, p.reg));
+      return { ...p, reg };
+    });
+    const cc: Ctx = {
+      readable: c.readable & CALLER_SAVED, unknown: c.unknown & CALLER_SAVED,
+      stack: newSlots(), reserved: holders.reduce((m, p) => m | (1 << p.reg), 0),
+      loops: c.loops, trips: c.trips, level: c.level + 1, outer: [...c.outer.map((s) => [...s]), [...c.stack]], ptrs: holders,
+    };
+    const rr = new Renderer(sub, subAcc, exits);
+    rr.blocks(cc, b.body);
+    const v = b.ret === null ? undefined : rr.src(cc, b.ret);
+    if (v === undefined) sub.put(mov64Imm(R0, b.retImm));
+    else if (v !== R0) sub.put(mov64Reg(R0, v));
+    if (b.retMask !== 0) sub.put(alu64Imm('and', R0, b.retMask));
+    sub.put(exit());
+    this.em.callSub(sub.finish());
+    // Back in the caller: its frames as the callee left them on every return path.
+    let outer = cc.outer;
+    for (const e of exits) outer = outer.map((s, f) => s.map((x, k) => x & (e[f]?.[k] ?? 0)));
+    c.stack = outer[c.level] ?? c.stack;
+    c.outer = outer.slice(0, c.level);
+    orInto(this.acc.stack, subAcc.outer[c.level]);
+    for (let f = 0; f < c.level; f++) if (subAcc.outer[f]) orInto((this.acc.outer[f] ??= newSlots()), subAcc.outer[f]);
+    c.readable &= ~CALLER_SAVED;
+    c.unknown &= ~CALLER_SAVED;
+    this.acc.regs |= CALLER_SAVED;
+    this.write(c, R0, exits.length > 0 || (v !== undefined && (cc.unknown & (1 << v)) !== 0));
+    switch (b.use) {
+      case 'branch': {
+        const skip = this.em.label();
+        this.em.jump(jmpImm(b.op, R0, b.imm, 0), skip);
+        const inner = cloneCtx(c);
+        this.blocks(inner, b.then);
+        this.em.bind(skip);
+        join(c, c, inner);
+        return;
+      }
+      case 'index':
+        this.initWindow(c, (b.mask + 8) / 8, b.tmp);
+        this.varRead(c, R0, b.mask, b.tmp, b.dst);
+        return;
+      case 'none': {
+        const d = this.dst(c, b.dst);
+        if (d === R0) return;
+        this.em.put(mov64Reg(d, R0));
+        this.write(c, d, (c.unknown & 1) !== 0);
+        return;
+      }
+    }
   }
 
   private risky(c: Ctx, kind: Extract<Block, { t: 'risky' }>['kind']): void {
@@ -423,6 +584,8 @@ export function spillOff(slot: number, size: number, sub: number): number {
   return -8 * (s + 1) + within;
 }
 
+const sameSlots = (a: readonly number[], b: readonly number[]): boolean => a.every((v, k) => v === b[k]);
+
 function meet(a: Ctx, b: Ctx): Ctx {
   return {
     readable: a.readable & b.readable,
@@ -431,6 +594,9 @@ function meet(a: Ctx, b: Ctx): Ctx {
     reserved: a.reserved,
     loops: a.loops,
     trips: a.trips,
+    level: a.level,
+    outer: a.outer.length ? a.outer.map((s, f) => s.map((v, k) => v & (b.outer[f]?.[k] ?? 0))) : a.outer,
+    ptrs: a.ptrs,
   };
 }
 
@@ -439,10 +605,12 @@ function join(into: Ctx, a: Ctx, b: Ctx): void {
   into.readable = m.readable;
   into.unknown = m.unknown;
   into.stack = m.stack;
+  into.outer = m.outer;
 }
 
+const NO_FRAMES: number[][] = [];
 const initialCtx = (): Ctx => ({
-  readable: 0, unknown: 0, stack: new Array<number>(NSLOTS).fill(0), reserved: 0, loops: 0, trips: 1,
+  readable: 0, unknown: 0, stack: newSlots(), reserved: 0, loops: 0, trips: 1, level: 0, outer: NO_FRAMES, ptrs: [],
 });
 
 /** Render a tree to instructions; top-level blocks that would exceed maxInsns are dropped. */
@@ -455,7 +623,7 @@ export function renderInsns(tree: ProgramTree): Insn[] {
     const m = em.mark();
     const saved = cloneCtx(c);
     r.block(c, b);
-    if (em.insns.length > budget) {
+    if (em.size() > budget) {
       em.rollback(m);
       Object.assign(c, saved);
     }

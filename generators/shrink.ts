@@ -6,7 +6,7 @@
 // still renders to a valid program.
 
 import fc from 'fast-check';
-import type { AluStep, Block, ProgramTree } from './tree.js';
+import type { AluStep, Block, CallArg, ProgramTree } from './tree.js';
 import { programArb } from './arbitraries.js';
 import type { Preset, PresetName } from './presets.js';
 
@@ -46,7 +46,21 @@ function hoists(b: Block): Block[][] {
     case 'linked':
     case 'loop':
     case 'mayGoto': return [b.body];
+    // Inlining a callee is still a valid tree: pointer blocks fall back to spills and fills.
+    case 'call': return b.then.length ? [b.body, b.then, [...b.body, ...b.then]] : [b.body];
     default: return [];
+  }
+}
+
+function* callArg(a: CallArg): Generator<CallArg> {
+  if (a.k !== 'none') yield { k: 'none' };
+  switch (a.k) {
+    case 'bounded': yield { k: 'scalar', src: a.src }; if (a.src !== 0) yield { ...a, src: 0 }; return;
+    case 'scalar': if (a.src !== 0) yield { ...a, src: 0 }; return;
+    case 'const': if (a.imm !== 0) yield { ...a, imm: 0 }; return;
+    case 'fwdPtr': yield { k: 'stackPtr', slot: a.ptr }; return;
+    case 'stackPtr': if (a.slot !== 0) yield { ...a, slot: 0 }; return;
+    case 'none': return;
   }
 }
 
@@ -110,6 +124,38 @@ function* block(b: Block): Generator<Block> {
     case 'mayGoto':
       for (const body of blocks(b.body, 1)) yield { ...b, body };
       return;
+    case 'call':
+      for (const body of blocks(b.body, 1)) yield { ...b, body };
+      if (b.then.length) yield { ...b, then: [] };
+      for (const then of blocks(b.then, 0)) yield { ...b, then };
+      for (const args of removals(b.args, 0)) yield { ...b, args };
+      for (const args of eachElement(b.args, callArg)) yield { ...b, args };
+      if (b.use !== 'none') yield { ...b, use: 'none' };
+      if (b.retMask !== 0) yield { ...b, retMask: 0 };
+      if (b.ret !== null) yield { ...b, ret: null };
+      if (b.retImm !== 0) yield { ...b, retImm: 0 };
+      if (b.imm !== 0) yield { ...b, imm: 0 };
+      if (b.mask !== 0x8) yield { ...b, mask: 0x8 };
+      if (b.dst !== 0) yield { ...b, dst: 0 };
+      if (b.tmp !== 0) yield { ...b, tmp: 0 };
+      return;
+    case 'ptrStore':
+      if (b.src !== null) yield { ...b, src: null };
+      if (b.size !== 8) yield { ...b, size: 8 };
+      if (b.sub !== 0) yield { ...b, sub: 0 };
+      if (b.slot !== 0) yield { ...b, slot: 0 };
+      if (b.ptr !== 0) yield { ...b, ptr: 0 };
+      if (b.imm !== 0) yield { ...b, imm: 0 };
+      if (b.src !== null && b.src !== 0) yield { ...b, src: 0 };
+      return;
+    case 'ptrLoad':
+      if (b.size !== 8) yield { ...b, size: 8 };
+      if (b.sub !== 0) yield { ...b, sub: 0 };
+      if (b.slot !== 0) yield { ...b, slot: 0 };
+      if (b.ptr !== 0) yield { ...b, ptr: 0 };
+      if (b.dst !== 0) yield { ...b, dst: 0 };
+      if (b.imm !== 0) yield { ...b, imm: 0 };
+      return;
     case 'risky':
       return;
   }
@@ -141,6 +187,7 @@ export function treeSize(t: ProgramTree): number {
       case 'linked':
       case 'loop':
       case 'mayGoto': return n + 1 + count(b.body);
+      case 'call': return n + 1 + count(b.body) + count(b.then);
       default: return n + 1;
     }
   }, 0);

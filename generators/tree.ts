@@ -42,8 +42,39 @@ export type Block =
   | { t: 'loop'; n: number; body: Block[] }
   /** may_goto loop: L: may_goto out; body; goto L; out: */
   | { t: 'mayGoto'; body: Block[] }
+  /**
+   * bpf-to-bpf call of a subprogram generated for this call site (laid out
+   * after the main program): r1-r5 = args; callee = body, then
+   * `r0 = ret (or retImm); r0 &= retMask (0: none); exit`. The caller then
+   * uses r0 per `use`: a branch `if r0 op imm` over `then`, a var-offset
+   * stack index (window mask+8 below r10), or nothing.
+   */
+  | {
+    t: 'call'; args: CallArg[]; body: Block[]; ret: SrcRef | null; retImm: number; retMask: number;
+    use: CallUse; op: JmpOp; imm: number; then: Block[]; mask: 0x8 | 0x18 | 0x38; dst: DstRef; tmp: DstRef;
+  }
+  /** In a callee: store through a pointer argument into a caller's stack slot (a spill when there is none). */
+  | { t: 'ptrStore'; ptr: number; src: SrcRef | null; slot: number; size: SpillSize; sub: number; imm: number }
+  /** In a callee: load through a pointer argument (unwritten bytes render as `dst = imm`; a fill when there is none). */
+  | { t: 'ptrLoad'; ptr: number; dst: DstRef; slot: number; size: SpillSize; sub: number; imm: number }
   /** Deliberately risky construct, expected to make the kernel reject. */
   | { t: 'risky'; kind: RiskyKind };
+
+/**
+ * How the caller sets one argument register: leave it as is, copy a scalar,
+ * copy it masked (bounded), a constant, a pointer to its own stack slot
+ * (r10-8*(slot+1)), or forward a pointer it received (index into the
+ * pointers it holds; without any, renders as `stackPtr`).
+ */
+export type CallArg =
+  | { k: 'none' }
+  | { k: 'scalar'; src: SrcRef }
+  | { k: 'bounded'; src: SrcRef; mask: number }
+  | { k: 'const'; imm: number }
+  | { k: 'stackPtr'; slot: number }
+  | { k: 'fwdPtr'; ptr: number };
+
+export type CallUse = 'none' | 'branch' | 'index';
 
 export type RiskyKind = 'unboundedVarOff' | 'stackOutOfRange' | 'infiniteLoop';
 export const RISKY_KINDS: readonly RiskyKind[] = ['unboundedVarOff', 'stackOutOfRange', 'infiniteLoop'];

@@ -28,8 +28,32 @@ describe('coverageFromLog', () => {
     ].join('\n');
     expect(coverageFromLog(log)).toEqual({
       backtrackAcrossStates: true, pruned: true, sccEnter: true, sccBackedge: true, backedgePropagation: true,
-      linkedRegs: true, stackAccess: true,
+      linkedRegs: true, stackAccess: true, backtrackAcrossCall: false, frameHistory: false, otherFrameStack: false,
     });
+  });
+
+  it('reads the call flags from backtracking through exits, call insns and callee frames', () => {
+    // from the kernel's log of a caller branching on what a callee returned
+    const log = [
+      '8: (25) if r0 > 0xf goto pc+1',
+      'mark_precise: frame0: last_idx 8 first_idx 14 subseq_idx -1 ',
+      'mark_precise: frame0: regs=r0 stack= before 17: (95) exit',
+      'mark_precise: frame1: regs=r0 stack= before 16: (57) r0 &= 15',
+      'mark_precise: frame1: regs=r2 stack= before 14: (7b) *(u64 *)(r1 +8) = r2',
+      'mark_precise: frame1: regs=r2 stack= before 7: (85) call pc+6',
+      'mark_precise: frame0: regs=r2 stack= before 6: (57) r2 &= 7',
+    ].join('\n');
+    const f = coverageFromLog(log);
+    expect([f.backtrackAcrossCall, f.frameHistory, f.otherFrameStack]).toEqual([true, true, true]);
+    const entry = coverageFromLog('mark_precise: frame1: regs=r1 stack= before 7: (85) call pc+6\n');
+    expect([entry.backtrackAcrossCall, entry.frameHistory, entry.otherFrameStack]).toEqual([true, true, false]);
+    // var-offset reads of the own frame (offset 0) and helper calls are not call edges nor other-frame accesses
+    const own = coverageFromLog([
+      'mark_precise: frame1: regs=r3 stack= before 9: (79) r3 = *(u64 *)(r3 +0)',
+      'mark_precise: frame1: regs=r1 stack= before 8: (85) call bpf_get_prandom_u32#7',
+    ].join('\n'));
+    expect([own.backtrackAcrossCall, own.frameHistory, own.otherFrameStack]).toEqual([false, true, false]);
+    expect(coverageFromLog('mark_precise: frame0: regs=r1 stack= before 2: (7b) *(u64 *)(r10 -8) = r1\n').frameHistory).toBe(false);
   });
 
   it('needs the propagation right after the exit of a visit that had a backedge', () => {
@@ -71,6 +95,8 @@ describe('model coverage', () => {
     expect(s.accept + s.reject + s.unsupported).toBe(30);
     // every small program spills, fills or reads the stack through a variable offset
     expect(s.flags.stackAccess).toBeGreaterThan(10);
+    // small has no calls
+    expect(s.flags.frameHistory + s.flags.otherFrameStack + s.flags.backtrackAcrossCall).toBe(0);
     console.log(`generators: model small/30 ${fmt(s)}`);
   });
 });
@@ -94,6 +120,13 @@ describe.skipIf(!kernel.ok)(`kernel coverage${kernel.ok ? '' : ` (skipped: ${ker
     const s = run('small', 200);
     expect(s.flags.backtrackAcrossStates / s.programs).toBeGreaterThanOrEqual(0.5);
     expect(s.flags.pruned / s.programs).toBeGreaterThanOrEqual(0.3);
+  });
+
+  it('calls: >= 50% backtrack across a call, >= 20% backtrack through a callee access into a caller stack', () => {
+    const s = run('calls', 150);
+    expect(s.flags.backtrackAcrossCall / s.programs).toBeGreaterThanOrEqual(0.5);
+    expect(s.flags.frameHistory / s.programs).toBeGreaterThanOrEqual(0.5);
+    expect(s.flags.otherFrameStack / s.programs).toBeGreaterThanOrEqual(0.2);
   });
 
   it('loops: >= 50% enter an SCC, >= 20% propagate over a backedge', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { encodeProgram } from '../../src/isa/encode.js';
-import { BPF_CALL, BPF_EXIT, BPF_JA, BPF_JCOND, BPF_JMP, BPF_JMP32, opClass, opJmp } from '../../src/isa/opcode.js';
+import { BPF_CALL, BPF_EXIT, BPF_JA, BPF_JCOND, BPF_JMP, BPF_JMP32, BPF_PSEUDO_CALL, opClass, opJmp } from '../../src/isa/opcode.js';
 import type { Insn } from '../../src/isa/insn.js';
 import { bpfAvailable, bpfProgLoad } from '../../src/kernel/syscall.js';
 import {
@@ -17,13 +17,17 @@ const isJump = (i: Insn): boolean => {
   return (c === BPF_JMP || c === BPF_JMP32) && opJmp(i.code) !== BPF_CALL && opJmp(i.code) !== BPF_EXIT;
 };
 
-/** Structural checks the renderer promises: jumps land inside, the last insn is exit. */
+/** Structural checks the renderer promises: jumps and calls land inside, the last insn is exit. */
 function checkShape(p: Program): void {
   const n = p.insns.length;
   expect(n).toBeGreaterThanOrEqual(2);
   const last = p.insns[n - 1] as Insn;
   expect(last.code).toBe(BPF_JMP | BPF_EXIT);
   p.insns.forEach((ins, i) => {
+    if (ins.code === (BPF_JMP | BPF_CALL) && ins.src === BPF_PSEUDO_CALL) {
+      expect(i + 1 + ins.imm, `call at ${i}`).toBeGreaterThan(i);
+      expect(i + 1 + ins.imm, `call at ${i}`).toBeLessThan(n);
+    }
     if (!isJump(ins)) return;
     const t = i + 1 + ins.off;
     expect(t, `jump at ${i}`).toBeGreaterThanOrEqual(0);
@@ -38,7 +42,7 @@ describe('generators: rendering', () => {
   it.each(PRESET_NAMES)('every %s program renders, encodes and respects its size cap', (preset) => {
     const { programs } = generatePrograms({ preset, count: 150, seed: 1 });
     expect(programs).toHaveLength(150);
-    const cap = { small: 30, medium: 200, loops: 160, deep: 200, risky: 120 }[preset];
+    const cap = { small: 30, medium: 200, loops: 160, deep: 200, risky: 120, calls: 220 }[preset];
     for (const p of programs) {
       checkShape(p);
       expect(p.insns.length).toBeLessThanOrEqual(cap);
@@ -115,6 +119,7 @@ describe.skipIf(!kernel.ok)(`generators: live kernel${kernelReason ? ` (skipped:
     { name: 'no backward conditional jump', preset: 'loops', holds: (p) => !p.insns.some((i) => isJump(i) && i.off < 0 && opJmp(i.code) !== BPF_JA) },
     { name: 'at most 3 conditional jumps', preset: 'deep', holds: (p) => p.insns.filter((i) => isJump(i) && opJmp(i.code) !== BPF_JA).length <= 3 },
     { name: 'no may_goto', preset: 'medium', holds: (p) => !p.insns.some((i) => i.code === (BPF_JMP | BPF_JCOND)) },
+    { name: 'no subprogram call', preset: 'calls', holds: (p) => !p.insns.some((i) => i.code === (BPF_JMP | BPF_CALL) && i.src === BPF_PSEUDO_CALL) },
   ];
   it.each(predicates)('shrunk counterexamples for "$name" ($preset) still load', ({ preset, holds }) => {
     for (const seed of [1, 2, 3]) {
