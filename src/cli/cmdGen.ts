@@ -256,6 +256,7 @@ const pct = (n: number, d: number): string => (d > 0 ? `${n} (${((100 * n) / d).
 const STAT_COLUMNS: Array<[keyof CoverageFlags, string]> = [
   ['backtrackAcrossStates', 'Backtrack >=2 states'], ['pruned', 'Pruned'], ['sccEnter', 'SCC enter'],
   ['backedgePropagation', 'Backedge prop'], ['linkedRegs', 'Linked-reg hist'], ['stackAccess', 'Stack-access hist'],
+  ['backtrackAcrossCall', 'Backtrack across call'], ['frameHistory', 'Hist in frame>=1'],
 ];
 
 export function genStatsTable(s: GenStats): string {
