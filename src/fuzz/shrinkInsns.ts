@@ -65,6 +65,8 @@ export function simplerInsn(insns: Insn[], i: number): Insn | undefined {
   const cls = opClass(x.code);
   if (cls === BPF_JMP || cls === BPF_JMP32) {
     const op = opJmp(x.code);
+    // A helper call becomes `r0 = 0` (its result, minus the r1-r5 clobbering).
+    if (op === BPF_CALL && x.src === 0 && cls === BPF_JMP) return { code: MOV0, dst: 0, src: 0, off: 0, imm: 0 };
     if (op === BPF_JA || op === BPF_CALL || op === BPF_EXIT || op === BPF_JCOND) return undefined;
     return { code: BPF_JMP | BPF_JA, dst: 0, src: 0, off: x.off, imm: 0 };
   }
