@@ -27,6 +27,11 @@ export interface Program {
   progType: ProgType;
   flags: number;
   maps: MapSpec[];
+  /**
+   * BTF function info, one entry per subprogram in start order; absent = load
+   * without BTF. Parameters are `long` scalars; every function returns `int`.
+   */
+  funcs?: { linkage: 'static' | 'global'; params: number }[];
 }
 
 export const makeProgram = (insns: Insn[], opts: Partial<Omit<Program, 'insns'>> = {}): Program => ({
@@ -35,4 +40,5 @@ export const makeProgram = (insns: Insn[], opts: Partial<Omit<Program, 'insns'>>
   progType: opts.progType ?? 'socket',
   flags: opts.flags ?? 0,
   maps: opts.maps ?? [],
+  ...(opts.funcs ? { funcs: opts.funcs } : {}),
 });

@@ -8,7 +8,8 @@
 import { encodeProgram } from '../isa/encode.js';
 import type { Program } from '../isa/program.js';
 import type { Result } from '../result/result.js';
-import { bpfMapCreate, bpfProgLoad, closeFd } from './syscall.js';
+import { bpfBtfLoad, bpfMapCreate, bpfProgLoad, closeFd, errnoName } from './syscall.js';
+import { programFuncInfo } from './btf.js';
 import { lastErrorLine, markPreciseLines, parseStats } from './logParse.js';
 
 /** 0, 1, 2 or 4 (BPF_LOG_STATS), possibly OR-ed (1|4, 2|4). */
@@ -29,18 +30,28 @@ export function kernelLogLevel(level: LogLevel): number {
 
 export function loadInKernel(program: Program, opts: KernelLoadOptions): Result {
   const mapFds: number[] = [];
+  let btfFd = -1;
   try {
     for (const m of program.maps) mapFds.push(bpfMapCreate(m.type, m.keySize, m.valueSize, m.maxEntries));
+    let btfOpts = {};
+    if (program.funcs) {
+      const { btf, funcInfo } = programFuncInfo(program.insns, program.funcs);
+      const b = bpfBtfLoad(btf);
+      if (b.fd < 0) throw new Error(`BPF_BTF_LOAD failed: ${errnoName(b.errno)}\n${b.log}`);
+      btfFd = b.fd;
+      btfOpts = { progBtfFd: btfFd, funcInfo };
+    }
     const out = bpfProgLoad(
       encodeProgram(program.insns),
       program.progType,
       (program.flags | (opts.extraFlags ?? 0)) >>> 0,
       kernelLogLevel(opts.logLevel),
-      { mapFds },
+      { mapFds, ...btfOpts },
     );
     return toResult(out.fd >= 0, out.errno, out.log, opts.keepLog ?? false);
   } finally {
     for (const fd of mapFds) closeFd(fd);
+    closeFd(btfFd);
   }
 }
 

@@ -8,6 +8,7 @@ const NR_BPF_X86_64 = 321;
 
 const BPF_MAP_CREATE = 0;
 const BPF_PROG_LOAD = 5;
+const BPF_BTF_LOAD = 18;
 
 export const PROG_TYPE_IDS: Readonly<Record<ProgType, number>> = {
   socket: 1, // BPF_PROG_TYPE_SOCKET_FILTER
@@ -35,10 +36,28 @@ const PL = {
   logBuf: 32,
   kernVersion: 40,
   progFlags: 44,
+  progBtfFd: 72,
+  funcInfoRecSize: 76,
+  funcInfo: 80,
+  funcInfoCnt: 88,
   fdArray: 120,
   logTrueSize: 140,
   size: 152, // through fd_array_cnt; the kernel zero-checks anything it knows beyond
 } as const;
+
+// union bpf_attr, BPF_BTF_LOAD member.
+const BL = {
+  btf: 0,
+  logBuf: 8,
+  btfSize: 16,
+  logSize: 20,
+  logLevel: 24,
+  logTrueSize: 28,
+  size: 40, // through btf_token_fd
+} as const;
+
+/** sizeof(struct bpf_func_info): u32 insn_off, u32 type_id. */
+const FUNC_INFO_REC_SIZE = 8;
 
 interface Libc {
   syscall: (nr: number, cmd: number, attr: unknown, size: number) => number;
@@ -114,6 +133,15 @@ function readLog(buf: NativeBuf): string {
   return Buffer.from(slice).toString('utf8');
 }
 
+export interface ProgLoadOptions {
+  logSize?: number;
+  mapFds?: number[];
+  /** BTF object fd (from bpfBtfLoad) that funcInfo type ids refer to. */
+  progBtfFd?: number;
+  /** One record per subprogram, sorted by insnOff, the first at 0. */
+  funcInfo?: { insnOff: number; typeId: number }[];
+}
+
 /**
  * BPF_PROG_LOAD. On ENOSPC (log truncated) the log buffer grows and the load
  * is retried, up to the kernel's 1 GiB limit.
@@ -123,14 +151,16 @@ export function bpfProgLoad(
   progType: ProgType,
   flags: number,
   logLevel: number,
-  opts: { logSize?: number; mapFds?: number[] } = {},
+  opts: ProgLoadOptions = {},
 ): LoadOutcome {
   if (bytes.length % 8 !== 0) throw new Error(`program length ${bytes.length} is not a multiple of 8`);
   const mapFds = opts.mapFds ?? [];
+  const funcInfo = opts.funcInfo ?? [];
   // the kernel refuses log buffers under 128 bytes
   let logSize = logLevel > 0 ? Math.min(Math.max(opts.logSize ?? LOG_START, 128), LOG_MAX) : 0;
   for (;;) {
-    const out = withBufs([PL.size, bytes.length, 4, logSize, mapFds.length * 4], ([attr, insns, lic, log, fds]) => {
+    const bufSizes = [PL.size, bytes.length, 4, logSize, mapFds.length * 4, funcInfo.length * FUNC_INFO_REC_SIZE];
+    const out = withBufs(bufSizes, ([attr, insns, lic, log, fds, fi]) => {
       insns!.bytes.set(bytes);
       lic!.bytes.set([0x47, 0x50, 0x4c, 0]); // "GPL"
       mapFds.forEach((fd, i) => fds!.view.setInt32(i * 4, fd, true));
@@ -146,6 +176,16 @@ export function bpfProgLoad(
         a.setBigUint64(PL.logBuf, log!.addr, true);
       }
       if (mapFds.length > 0) a.setBigUint64(PL.fdArray, fds!.addr, true);
+      if (opts.progBtfFd !== undefined) a.setUint32(PL.progBtfFd, opts.progBtfFd, true);
+      if (funcInfo.length > 0) {
+        funcInfo.forEach((r, i) => {
+          fi!.view.setUint32(i * FUNC_INFO_REC_SIZE, r.insnOff, true);
+          fi!.view.setUint32(i * FUNC_INFO_REC_SIZE + 4, r.typeId, true);
+        });
+        a.setUint32(PL.funcInfoRecSize, FUNC_INFO_REC_SIZE, true);
+        a.setBigUint64(PL.funcInfo, fi!.addr, true);
+        a.setUint32(PL.funcInfoCnt, funcInfo.length, true);
+      }
       const { ret, errno } = sysBpf(BPF_PROG_LOAD, attr!, PL.size);
       if (ret >= 0) libc().close(ret);
       return {
@@ -162,6 +202,32 @@ export function bpfProgLoad(
     }
     return { fd: out.fd, errno: out.errno, log: out.log };
   }
+}
+
+export interface BtfLoadOutcome {
+  /** The BTF object fd (caller closes it with closeFd), or -1. */
+  fd: number;
+  errno: number;
+  log: string;
+}
+
+/** BPF_BTF_LOAD of a raw BTF blob (header, types, strings). */
+export function bpfBtfLoad(blob: Uint8Array, opts: { logLevel?: number; logSize?: number } = {}): BtfLoadOutcome {
+  const logLevel = opts.logLevel ?? 1;
+  const logSize = logLevel > 0 ? Math.min(Math.max(opts.logSize ?? 1 << 16, 128), LOG_MAX) : 0;
+  return withBufs([BL.size, blob.length, logSize], ([attr, data, log]) => {
+    data!.bytes.set(blob);
+    const a = attr!.view;
+    a.setBigUint64(BL.btf, data!.addr, true);
+    a.setUint32(BL.btfSize, blob.length, true);
+    if (logSize > 0) {
+      a.setBigUint64(BL.logBuf, log!.addr, true);
+      a.setUint32(BL.logSize, logSize, true);
+      a.setUint32(BL.logLevel, logLevel, true);
+    }
+    const { ret, errno } = sysBpf(BPF_BTF_LOAD, attr!, BL.size);
+    return { fd: ret >= 0 ? ret : -1, errno, log: logSize > 0 ? readLog(log!) : '' };
+  });
 }
 
 /** BPF_MAP_CREATE; returns the fd (caller closes it with closeFd). */

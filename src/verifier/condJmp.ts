@@ -8,7 +8,7 @@ import { markPtrNotNullReg, markPtrOrNullRegs } from './mapAccess.js';
 import { BPF_REG_SIZE, type BpfFuncState, type BpfStackState, type BpfVerifierState } from './state.js';
 import { copyRegState, newRegState } from './regState.js';
 import { markRegKnown, markRegUnknown, zextReg32, regBoundsSync, clearScalarId } from './scalar.js';
-import { tnumAdd, tnumIsConst } from './tnum.js';
+import { tnumAdd } from './tnum.js';
 import { scalar32MinMaxAdd, scalarMinMaxAdd } from './alu.js';
 import { isBranchTaken, regSetMinMax } from './branch.js';
 import { checkRegArg, curRegs, RegArgType } from './regArg.js';
@@ -236,4 +236,3 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): number {
   return idx + 1;
 }
 
-export { tnumIsConst, BPF_JMP32 };

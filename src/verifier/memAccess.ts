@@ -1,5 +1,5 @@
 // check_mem_access and its callers for loads/stores: stack, context and map values.
-import { BPF_STX, BPF_ST, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_ATOMIC, opClass, opMode, sizeBytes } from '../isa/opcode.js';
+import { BPF_STX, BPF_ST, BPF_MEM, BPF_MEMSX, opClass, opMode, sizeBytes } from '../isa/opcode.js';
 import type { Insn } from '../isa/insn.js';
 import { type VerifierEnv, VerifierError, Unsupported, EACCES, EINVAL, verbose } from './env.js';
 import { RegType, PTR_MAYBE_NULL, type BpfRegState } from './reg.js';
@@ -182,4 +182,3 @@ export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
 }
 
 export const isStoreClass = (code: number): boolean => opClass(code) === BPF_STX || opClass(code) === BPF_ST;
-export { BPF_LDX, BPF_ATOMIC };

@@ -391,4 +391,3 @@ function miss(env: VerifierEnv, sl: BpfVerifierStateList, addNewState: boolean, 
   }
 }
 
-export { regsafe as regsafeForTest };
