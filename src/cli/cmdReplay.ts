@@ -1,20 +1,15 @@
 // verihist replay FILE...: re-run counterexamples and print their diffs.
 import { checkProperty, formatOutcome } from '../../properties/index.js';
-import { CounterexampleError, counterexampleProgram, propertyOptionsOf, readCounterexample } from '../report/counterexample.js';
-import { EXIT_FINDING, EXIT_OK, UsageError, type IO } from './options.js';
+import { counterexampleProgram, propertyOptionsOf } from '../report/counterexample.js';
+import { readCounterexampleArg } from './inputs.js';
+import { EXIT_FINDING, EXIT_OK, type IO } from './options.js';
 
 export async function replayCommand(args: unknown[], opts: Record<string, unknown>, io: IO): Promise<number> {
   const files = (args[0] as string[] | undefined) ?? [];
   const json = opts['json'] === true;
   let failing = 0;
   for (const file of files) {
-    let c;
-    try {
-      c = readCounterexample(file);
-    } catch (e) {
-      if (e instanceof CounterexampleError) throw new UsageError(e.message);
-      throw e;
-    }
+    const c = readCounterexampleArg(file);
     const out = checkProperty(c.property, counterexampleProgram(c, file), propertyOptionsOf(c));
     const same = !out.ok && JSON.stringify(out.diff.lines) === JSON.stringify(c.diff.lines);
     if (!out.ok) failing++;

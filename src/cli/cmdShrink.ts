@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { parseDuration } from '../fuzz/config.js';
 import { reshrink } from '../fuzz/reshrink.js';
 import { counterexampleText } from '../fuzz/summary.js';
-import { CounterexampleError, readCounterexample, writeCounterexample } from '../report/counterexample.js';
+import { writeCounterexample } from '../report/counterexample.js';
+import { readCounterexampleArg } from './inputs.js';
 import { EXIT_OK, UsageError, type IO } from './options.js';
 
 export async function shrinkCommand(args: unknown[], opts: Record<string, unknown>, io: IO): Promise<number> {
@@ -15,13 +16,7 @@ export async function shrinkCommand(args: unknown[], opts: Record<string, unknow
     if (t === undefined) throw new UsageError('--shrink-time: expected a duration like 60s');
     budget = t;
   }
-  let c;
-  try {
-    c = readCounterexample(file);
-  } catch (e) {
-    if (e instanceof CounterexampleError) throw new UsageError(e.message);
-    throw e;
-  }
+  const c = readCounterexampleArg(file);
   const r = reshrink(c, Date.now() + budget);
   if (r.passes) {
     io.err(`verihist shrink: ${file}: ${c.property} no longer fails; left unchanged\n`);

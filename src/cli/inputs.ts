@@ -6,6 +6,7 @@ import type { Program } from '../isa/program.js';
 import { BPF_F_TEST_STATE_FREQ } from '../isa/program.js';
 import { IsaError } from '../isa/errors.js';
 import { UsageError, type SharedOptions } from './options.js';
+import { CounterexampleError, readCounterexample, type Counterexample } from '../report/counterexample.js';
 
 export const PROGRAM_EXTS = ['.bin', '.s', '.json'];
 
@@ -50,3 +51,13 @@ export async function loadProgram(path: string, opts?: Pick<SharedOptions, 'type
 }
 
 export const oneLine = (s: string): string => s.split('\n')[0]!.trim();
+
+/** A counterexample file for replay/shrink; a malformed file is bad input (exit 2). */
+export function readCounterexampleArg(file: string): Counterexample {
+  try {
+    return readCounterexample(file);
+  } catch (e) {
+    if (e instanceof CounterexampleError) throw new UsageError(e.message);
+    throw e;
+  }
+}
