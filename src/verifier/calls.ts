@@ -3,7 +3,7 @@
 // do_check over the call graph.
 import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL, MAX_BPF_REG, BPF_REG_FP } from '../isa/opcode.js';
 import type { Insn } from '../isa/insn.js';
-import { type VerifierEnv, VerifierError, E2BIG, EACCES, EFAULT, EINVAL, verbose, logLevel1 } from './env.js';
+import { type VerifierEnv, VerifierError, Unsupported, E2BIG, EACCES, EFAULT, EINVAL, verbose, logLevel1 } from './env.js';
 import { RegType, type BpfRegState } from './reg.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, type BpfFuncState, type BpfVerifierState } from './state.js';
 import { copyRegState, newFuncState } from './regState.js';
@@ -12,6 +12,9 @@ import { checkRegArgIn, RegArgType } from './regArg.js';
 import { findSubprog } from './subprogInfo.js';
 import { markVerifierStateScratched, printVerifierState } from './logState.js';
 import { bpfResetLiveStackCallchain } from './liveness.js';
+import { markChainPrecision } from './backtrack.js';
+import { S64_MAX, S64_MIN } from './regState.js';
+import { btfCheckSubprogCall, callbackBug, findPrevEntry, widenImpreciseScalars } from './callbacks.js';
 
 function fail(env: VerifierEnv, errno: number, msg: string): never {
   verbose(env, `${msg}\n`);
@@ -37,13 +40,19 @@ function clearCallerSavedRegs(env: VerifierEnv, regs: BpfRegState[]): void {
   }
 }
 
-function setupFuncEntry(env: VerifierEnv, subprog: number, callsite: number, state: BpfVerifierState): void {
+/** set_callee_state: the callee sees r1-r5 of the caller. */
+function setCalleeState(caller: BpfFuncState, callee: BpfFuncState): void {
+  for (let i = 1; i <= 5; i++) copyRegState(callee.regs[i] as BpfRegState, caller.regs[i] as BpfRegState);
+}
+
+/** setup_func_entry: push a frame for `subprog` onto `state`. */
+export function setupFuncEntry(env: VerifierEnv, subprog: number, callsite: number, state: BpfVerifierState,
+  setCallee: (caller: BpfFuncState, callee: BpfFuncState) => void): void {
   if (state.curframe + 1 >= MAX_CALL_FRAMES) fail(env, E2BIG, `the call stack of ${state.curframe + 2} frames is too deep`);
   const caller = state.frame[state.curframe] as BpfFuncState;
   const callee = initFuncState(env, callsite, state.curframe + 1, subprog);
   state.frame[state.curframe + 1] = callee;
-  // set_callee_state: the callee sees r1-r5 of the caller
-  for (let i = 1; i <= 5; i++) copyRegState(callee.regs[i] as BpfRegState, caller.regs[i] as BpfRegState);
+  setCallee(caller, callee);
   state.curframe++;
 }
 
@@ -54,7 +63,9 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn, insnIdx: number): nu
   const subprog = findSubprog(env, target);
   if (subprog < 0) fail(env, EFAULT, `verifier bug: target of func call at insn ${target} is not a program`);
   const caller = state.frame[state.curframe] as BpfFuncState;
-  setupFuncEntry(env, subprog, insnIdx, state);
+  btfCheckSubprogCall(env, subprog, caller.regs);
+  if (env.prog.funcs?.[subprog]?.linkage === 'global') throw new Unsupported(insnIdx, 'call of a global subprog');
+  setupFuncEntry(env, subprog, insnIdx, state, setCalleeState);
   clearCallerSavedRegs(env, caller.regs);
   bpfResetLiveStackCallchain(env);
   if (logLevel1(env)) {
@@ -66,16 +77,45 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn, insnIdx: number): nu
   return (env.subprogs.info[subprog]?.start ?? 0) - 1;
 }
 
-/** prepare_func_exit for a static subprogram; returns the insn to continue at. */
+/** verbose_invalid_scalar */
+function failInvalidScalar(env: VerifierEnv, reg: BpfRegState, min: bigint, max: bigint, ctx: string, name: string): never {
+  let s = `${ctx} the register ${name} has`;
+  let unknown = true;
+  if (reg.smin > S64_MIN) {
+    s += ` smin=${reg.smin}`;
+    unknown = false;
+  }
+  if (reg.smax < S64_MAX) {
+    s += ` smax=${reg.smax}`;
+    unknown = false;
+  }
+  if (unknown) s += ' unknown scalar value';
+  verbose(env, `${s} should have been in [${min}, ${max}]\n`);
+  throw new VerifierError(EINVAL, 'callback return');
+}
+
+/** prepare_func_exit for a static subprogram or a sync callback; returns the insn to continue at. */
 export function prepareFuncExit(env: VerifierEnv): number {
   const state = env.curState;
   const callee = state.frame[state.curframe] as BpfFuncState;
   const r0 = callee.regs[0] as BpfRegState;
   if (r0.type === RegType.PTR_TO_STACK) fail(env, EINVAL, 'cannot return stack pointer to the caller');
   const caller = state.frame[state.curframe - 1] as BpfFuncState;
-  if (callee.inCallbackFn) fail(env, EACCES, 'callbacks are not modelled');
-  copyRegState(caller.regs[0] as BpfRegState, r0);
-  const next = callee.callsite + 1;
+  const inCallbackFn = callee.inCallbackFn;
+  if (inCallbackFn) {
+    if (r0.type !== RegType.SCALAR_VALUE) fail(env, EACCES, 'R0 not a scalar value');
+    markChainPrecision(env, 0);
+    const { minval, maxval } = callee.callbackRetRange;
+    // bpf_callback_t returns 64 bits
+    if (!(minval <= r0.smin && r0.smax <= maxval)) failInvalidScalar(env, r0, minval, maxval, 'At callback return', 'R0');
+    if (!env.aux[callee.callsite]?.callsCallback) {
+      callbackBug(env, `in callback at ${env.insnIdx}, callsite ${callee.callsite} !calls_callback`);
+    }
+  } else {
+    copyRegState(caller.regs[0] as BpfRegState, r0);
+  }
+  // a callback returns to its callsite, which schedules the next iteration
+  const next = inCallbackFn ? callee.callsite : callee.callsite + 1;
   if (logLevel1(env)) {
     verbose(env, 'returning from callee:\n');
     printVerifierState(env, state, callee.frameno, true);
@@ -84,6 +124,8 @@ export function prepareFuncExit(env: VerifierEnv): number {
   }
   state.frame.length = state.curframe;
   state.curframe--;
+  const prev = inCallbackFn ? findPrevEntry(env, state, next) : null;
+  if (prev) widenImpreciseScalars(env, prev, state);
   return next;
 }
 

@@ -1,7 +1,7 @@
 // do_check: the depth-first walk over the program, one instruction at a time.
 import {
   BPF_ALU, BPF_ALU64, BPF_LDX, BPF_STX, BPF_ST, BPF_JMP, BPF_JMP32, BPF_LD, BPF_CALL, BPF_JA, BPF_EXIT, BPF_K,
-  BPF_MEM, BPF_ATOMIC, BPF_IMM, BPF_ABS, BPF_IND, BPF_DW, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL,
+  BPF_MEM, BPF_ATOMIC, BPF_IMM, BPF_ABS, BPF_IND, BPF_DW, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_FUNC,
   opClass, opJmp, opMode, opSrc, opSize,
 } from '../isa/opcode.js';
 import type { Insn } from '../isa/insn.js';
@@ -20,6 +20,7 @@ import { markRegScratched, markVerifierStateScratched, printInsnState, printVeri
 import { bpfCommitStackWriteMarks, bpfResetStackWriteMarks, bpfUpdateLiveStack } from './liveness.js';
 import { markRegKnown } from './scalar.js';
 import { checkFuncCall, prepareFuncExit } from './calls.js';
+import { checkLdImmFunc } from './callbacks.js';
 import { checkLdImmMap, failUnresolvedMapLoads } from './mapAccess.js';
 
 const isMapLoadSrc = (src: number): boolean => src === 1 || src === 2 || src === 5 || src === 6;
@@ -34,6 +35,10 @@ function checkLdImm(env: VerifierEnv, insn: Insn): void {
   if (insn.off !== 0) fail(env, EINVAL, 'BPF_LD_IMM64 uses reserved fields');
   checkRegArg(env, insn.dst, RegArgType.DST_OP);
   const dst = curRegs(env)[insn.dst] as BpfRegState;
+  if (insn.src === BPF_PSEUDO_FUNC) {
+    checkLdImmFunc(env, insn, dst);
+    return;
+  }
   if (insn.src !== 0) {
     if (!isMapLoadSrc(insn.src)) throw new Unsupported(env.insnIdx, `ld_imm64 with src_reg ${insn.src}`);
     // the program's own insns: env.insns may hold kernel-style resolved addresses

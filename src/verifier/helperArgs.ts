@@ -15,7 +15,7 @@ import { checkPacketAccess } from './packetAccess.js';
 import { bpfMarkStackRead } from './liveness.js';
 import { btSetFrameSlot, markChainPrecisionFrom } from './backtrack.js';
 
-export const enum ArgType { DONTCARE, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING }
+export const enum ArgType { DONTCARE, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL }
 export const enum RetType { INTEGER, PTR_TO_MAP_VALUE_OR_NULL }
 
 export interface HelperProto {
@@ -31,6 +31,8 @@ export interface CallArgMeta {
   mapIndex: number;
   /** const_map_key: the constant key of an array lookup, or -1. */
   constMapKey: bigint;
+  /** subprogno of an ARG_PTR_TO_FUNC argument. */
+  subprogno: number;
 }
 
 function fail(env: VerifierEnv, errno: number, msg: string): never {
@@ -49,6 +51,14 @@ function checkRegType(env: VerifierEnv, regno: number, reg: BpfRegState, arg: Ar
   if (arg === ArgType.CONST_MAP_PTR) {
     if (reg.type === RegType.CONST_PTR_TO_MAP && reg.typeFlags === 0) return;
     fail(env, EACCES, `R${regno} type=${regTypeStr(reg)} expected=map_ptr`);
+  }
+  if (arg === ArgType.PTR_TO_FUNC) {
+    if (reg.type === RegType.PTR_TO_FUNC && reg.typeFlags === 0) return;
+    fail(env, EACCES, `R${regno} type=${regTypeStr(reg)} expected=func`);
+  }
+  if (arg === ArgType.PTR_TO_STACK_OR_NULL) {
+    if (reg.type === RegType.PTR_TO_STACK && reg.typeFlags === 0) return;
+    fail(env, EACCES, `R${regno} type=${regTypeStr(reg)} expected=fp`);
   }
   if (reg.typeFlags === 0 && MEM_TYPES.includes(reg.type)) return;
   fail(env, EACCES, `R${regno} type=${regTypeStr(reg)} expected=${MEM_TYPES_TEXT}`);
@@ -147,6 +157,9 @@ export function checkFuncArg(env: VerifierEnv, arg: number, meta: CallArgMeta, f
   if (isPktPointer(reg) && !(env.prog.progType === 'xdp' && fn.pktAccess)) {
     fail(env, EACCES, 'helper access to the packet is not allowed');
   }
+  // register_is_null on a nullable arg skips the type check
+  if (argType === ArgType.PTR_TO_STACK_OR_NULL && reg.type === RegType.SCALAR_VALUE && tnumIsConst(reg.varOff) &&
+    reg.varOff.value === 0n) return;
   checkRegType(env, regno, reg, argType);
   checkFuncArgRegOff(env, regno, reg);
   switch (argType) {
@@ -160,6 +173,9 @@ export function checkFuncArg(env: VerifierEnv, arg: number, meta: CallArgMeta, f
       if (canElideValueNullness(meta.map)) meta.constMapKey = getConstantMapKey(env, reg, meta.map.keySize) ?? -1n;
       break;
     }
+    case ArgType.PTR_TO_FUNC:
+      meta.subprogno = reg.range;
+      break;
     case ArgType.PTR_TO_MAP_VALUE:
       if (!meta.map) fail(env, EFAULT, 'verifier bug: invalid map_ptr to access map->value');
       checkHelperMemAccess(env, regno, meta.map.valueSize, false);

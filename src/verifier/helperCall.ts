@@ -8,6 +8,8 @@ import { type VerifierEnv, VerifierError, Unsupported, EINVAL, EFAULT, verbose }
 import { RegType, PTR_MAYBE_NULL, type BpfRegState } from './reg.js';
 import { markRegKnownZero, markRegNotInit, markRegUnknown, regBoundsSync } from './scalar.js';
 import { checkRegArg, curRegs, RegArgType } from './regArg.js';
+import { checkLoopCall } from './callbacks.js';
+import { setupFuncEntry } from './calls.js';
 import { ArgType, RetType, canElideValueNullness, checkFuncArg, type CallArgMeta, type HelperProto } from './helperArgs.js';
 
 const helperName = (id: number): string => disasmHelperName(id) ?? 'unknown';
@@ -18,6 +20,7 @@ export const BPF_FUNC_map_delete_elem = 3;
 export const BPF_FUNC_ktime_get_ns = 5;
 export const BPF_FUNC_get_prandom_u32 = 7;
 export const BPF_FUNC_get_smp_processor_id = 8;
+export const BPF_FUNC_loop = 181;
 const BPF_FUNC_MAX_ID = 212;
 
 /** nr_cpu_ids of the oracle machine (cpu/possible = 0-1). */
@@ -35,6 +38,9 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [BPF_FUNC_ktime_get_ns, { ret: RetType.INTEGER, args: [], pktAccess: false }],
   [BPF_FUNC_get_prandom_u32, { ret: RetType.INTEGER, args: [], pktAccess: false }],
   [BPF_FUNC_get_smp_processor_id, { ret: RetType.INTEGER, args: [], pktAccess: false }],
+  [BPF_FUNC_loop, {
+    ret: RetType.INTEGER, args: [ArgType.ANYTHING, ArgType.PTR_TO_FUNC, ArgType.PTR_TO_STACK_OR_NULL, ArgType.ANYTHING], pktAccess: false,
+  }],
 ]);
 
 /**
@@ -59,8 +65,9 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
     verbose(env, `program of this type cannot use helper ${helperName(funcId)}#${funcId}\n`);
     throw new VerifierError(EINVAL, 'helper not allowed');
   }
-  const meta: CallArgMeta = { map: null, mapIndex: -1, constMapKey: 0n };
+  const meta: CallArgMeta = { map: null, mapIndex: -1, constMapKey: 0n, subprogno: 0 };
   for (let i = 0; i < 5; i++) checkFuncArg(env, i, meta, fn);
+  if (funcId === BPF_FUNC_loop) checkLoopCall(env, meta.subprogno, setupFuncEntry);
 
   const regs = curRegs(env);
   for (let i = 0; i <= 5; i++) {

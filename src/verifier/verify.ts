@@ -18,6 +18,7 @@ import { newBacktrackState } from './backtrack.js';
 import { newStackLiveness } from './liveness.js';
 import { doCheck } from './doCheck.js';
 import { initFuncState, checkMaxStackDepth } from './calls.js';
+import { checkCallbacksExplored } from './callbacks.js';
 
 export interface VerifyOptions {
   history: InsnHistory;
@@ -117,6 +118,7 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
     // do_check_common: a successful run keeps only the statistics below level 2.
     if (!(log.level & 2)) log.reset(0);
     checkMaxStackDepth(env);
+    checkCallbacksExplored(env);
   } catch (e) {
     if (e instanceof VerifierError) errno = e.errno;
     else if (e instanceof Unsupported) {
