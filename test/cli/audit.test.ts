@@ -1,49 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { run, tmpFiles } from './helpers.js';
+import { DIVERGENT } from '../history/searchSupport.js';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  return { code, out, err };
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'verihist-audit-'));
-const f = (name: string, body: string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, body);
-  return p;
-};
+const { dir, f } = tmpFiles('verihist-audit-');
 
 const diamond = f('diamond.s', 'call bpf_get_prandom_u32\nif r0 > 7 goto a\nr0 = 1\ngoto b\na: r0 = 2\nb: exit\n');
-// A may_goto loop where a backedge state's history is overwritten by a later
-// path before propagate_backedges reads it (test/history/equivalence.test.ts).
-const divergent = f('divergent.s', `r6 = 0
-r7 = 0
-r8 = 0
-*(u64 *)(r10 - 8) = r6
-*(u64 *)(r10 - 16) = r7
-l0: may_goto lx
-call bpf_get_prandom_u32
-r8 = r0
-r8 &= 3
-*(u64 *)(r10 - 16) = r6
-r8 = 2
-call bpf_get_prandom_u32
-if r0 > 3 goto t5
-*(u64 *)(r10 - 8) = r8
-t5: goto l0
-lx: r1 = *(u64 *)(r10 - 16)
-if r7 == 2 goto done
-if r1 == 1 goto done
-r0 = 0
-exit
-done: r0 = 1
-exit
-`);
+// The copy/shared divergence from test/history/searchSupport.ts.
+const divergent = f('divergent.s', DIVERGENT);
 
 describe('verihist audit', () => {
   test('clean program: timeline with states, slices, seal/finalize events and a summary; exit 0', async () => {

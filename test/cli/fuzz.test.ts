@@ -7,14 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  return { code, out, err };
-}
+import { run } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'verihist-cli-fuzz-'));
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { run } from './helpers.js';
 import { readProgramFile } from '../../src/isa/programFile.js';
 import { encodeProgram } from '../../src/isa/encode.js';
 import { bpfAvailable } from '../../src/kernel/syscall.js';
@@ -10,13 +10,6 @@ import { generatePrograms } from '../../generators/index.js';
 import { makeHistory } from '../../src/history/index.js';
 import { verifyProgram } from '../../src/verifier/verify.js';
 import { CountingHistory, coverageFromResult } from '../../generators/index.js';
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  return { code, out, err };
-}
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'verihist-gen-'));
 

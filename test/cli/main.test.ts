@@ -1,23 +1,10 @@
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { run, tmpFiles } from './helpers.js';
 import { bpfAvailable } from '../../src/kernel/syscall.js';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  return { code, out, err };
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'verihist-cli-'));
-const f = (name: string, body: string | Uint8Array): string => {
-  const p = join(dir, name);
-  writeFileSync(p, body);
-  return p;
-};
+const { dir, f } = tmpFiles('verihist-cli-');
 const good = f('good.s', 'r2 = 8\nr2 = -r2\nif r2 != -8 goto l1\nr1 = r10\nr1 += r2\nl1:\nr0 = 0\nexit\n');
 const reject = f('reject.s', 'exit\n');
 

@@ -1,22 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { run, tmpFiles } from './helpers.js';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  return { code, out, err };
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'verihist-verify-'));
-const f = (name: string, body: string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, body);
-  return p;
-};
+const { dir, f } = tmpFiles('verihist-verify-');
 const good = f('good.s', '; name: good\ncall 7\nr1 = r0\nr1 &= 7\nif r1 > 3 goto +2\nr2 = r10\nr2 += r1\nr0 = 0\nexit\n');
 const bad = f('bad.s', '; name: bad\nexit\n');
 const unsup = f('unsup.s', '; name: unsup\n.insn 0x18, 1, 5, 0, 0\n.insn 0x00, 0, 0, 0, 0\nr0 = 0\nexit\n');

@@ -8,6 +8,35 @@ import { AuditedHistory } from '../../src/history/audited.js';
 import { CopyHistory } from '../../src/history/copy.js';
 import { SharedHistory } from '../../src/history/shared.js';
 
+/**
+ * A may_goto loop where a backedge state's history is overwritten by a later
+ * path before propagate_backedges reads it. Found by searchDivergence(24, 1):
+ * genLoopAsm(prng(24)).
+ */
+export const DIVERGENT = `r6 = 0
+r7 = 0
+r8 = 0
+*(u64 *)(r10 - 8) = r6
+*(u64 *)(r10 - 16) = r7
+l0: may_goto lx
+call bpf_get_prandom_u32
+r8 = r0
+r8 &= 3
+*(u64 *)(r10 - 16) = r6
+r8 = 2
+call bpf_get_prandom_u32
+if r0 > 3 goto t5
+*(u64 *)(r10 - 8) = r8
+t5: goto l0
+lx: r1 = *(u64 *)(r10 - 16)
+if r7 == 2 goto done
+if r1 == 1 goto done
+r0 = 0
+exit
+done: r0 = 1
+exit
+`;
+
 /** Result without the history statistics (the only field allowed to differ). */
 export function withoutHistory(r: Result): Omit<Result, 'history'> {
   const { history: _h, ...rest } = r;
