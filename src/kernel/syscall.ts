@@ -269,7 +269,14 @@ export function bpfAvailable(): { ok: true } | { ok: false; reason: string } {
   return availability;
 }
 
+/** Forgets the cached answer of bpfAvailable (after VERIHIST_NO_KERNEL changed). */
+export function resetBpfAvailability(): void {
+  availability = undefined;
+}
+
 function probe(): { ok: true } | { ok: false; reason: string } {
+  const hidden = process.env['VERIHIST_NO_KERNEL'];
+  if (hidden) return { ok: false, reason: hidden === '1' ? 'hidden by VERIHIST_NO_KERNEL=1' : hidden };
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     return { ok: false, reason: `bpf() wrapper supports linux/x64 only (have ${process.platform}/${process.arch})` };
   }

@@ -19,7 +19,7 @@ import {
   S64_MIN, S64_MAX, U64_MAX, S32_MIN, S32_MAX, U32_MAX, toU64, toS64,
   markRegKnown, markReg32Known, markRegUnknown, markRegUnbounded, markReg64Unbounded,
   markReg32Unbounded, updateReg32Bounds, updateRegBounds, regBoundsSync, zextReg32,
-  coerceRegToSize, coerceRegToSizeSx, coerceSubregToSizeSx, getRegWidth, isRegConst, regConstValue,
+  coerceRegToSize, coerceRegToSizeSx, coerceSubregToSizeSx, sextKeepsRange, getRegWidth, isRegConst, regConstValue,
   BPF_ADD_CONST_ANY, BPF_ADD_CONST32, BPF_ADD_CONST64, clearScalarId,
 } from './scalar.js';
 
@@ -562,10 +562,11 @@ export function assignScalarIdBeforeMov(src: BpfRegState, nextId: () => number):
  * - ALU64 off=8/16/32: movsx of a scalar (caller rejects pointers).
  * - ALU32 off=0/8/16: copy/sign-extend the subregister, then zero-extend;
  *   a non-scalar src (allowed only with allow_ptr_leaks) becomes unknown.
- * `insnIdx` sets subregDef for 32-bit moves.
+ * `insnIdx` sets subregDef for 32-bit moves; `keepRange` is the
+ * movsxKeepsRange switch.
  */
 export function movReg(dst: BpfRegState, src: BpfRegState, is64: boolean, off: number, insnIdx: number,
-  unprivileged = false): void {
+  unprivileged = false, keepRange = false): void {
   if (is64) {
     if (off === 0) {
       copyRegState(dst, src);
@@ -579,7 +580,7 @@ export function movReg(dst: BpfRegState, src: BpfRegState, is64: boolean, off: n
     const noSext = movNoSext(src, off);
     copyRegState(dst, src);
     if (!noSext) clearScalarId(dst);
-    coerceRegToSizeSx(dst, off >> 3);
+    if (!keepRange || !sextKeepsRange(dst, off >> 3)) coerceRegToSizeSx(dst, off >> 3);
     dst.subregDef = 0;
     return;
   }

@@ -272,7 +272,7 @@ function checkAluOpInner(env: VerifierEnv, insn: Insn): void {
       if ((is64 && insn.off === 0) || (src.type === RegType.SCALAR_VALUE && movSharesId(src, is64, insn.off))) {
         assignScalarIdBeforeMov(env, src);
       }
-      movReg(dst, src, is64, insn.off, env.insnIdx);
+      movReg(dst, src, is64, insn.off, env.insnIdx, false, env.opts.switches.movsxKeepsRange);
     } else {
       movImm(dst, insn.imm, is64);
     }

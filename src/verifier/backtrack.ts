@@ -211,8 +211,11 @@ export function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, 
       btClearReg(bt, 0);
       if (btRegMask(bt) & BPF_REGMASK_ARGS) bug(env, `backtracking call unexpected regs ${btRegMask(bt).toString(16)}`);
     } else if (jop === BPF_EXIT) {
-      if (subseqIdx >= 0 && env.aux[subseqIdx]?.callsCallback) for (let i = 1; i <= 5; i++) btClearReg(bt, i);
-      if (btRegMask(bt) & BPF_REGMASK_ARGS) bug(env, `backtracking exit unexpected regs ${btRegMask(bt).toString(16)}`);
+      const intoCallback = subseqIdx >= 0 && !!env.aux[subseqIdx]?.callsCallback;
+      // callbackExitKeepsArgs: the caller's r1-r5 marks stay set across the callback body
+      const keepArgs = intoCallback && env.opts.switches.callbackExitKeepsArgs;
+      if (intoCallback && !keepArgs) for (let i = 1; i <= 5; i++) btClearReg(bt, i);
+      if (!keepArgs && btRegMask(bt) & BPF_REGMASK_ARGS) bug(env, `backtracking exit unexpected regs ${btRegMask(bt).toString(16)}`);
       const r0Precise = subseqIdx - 1 >= 0 && isPseudoCall(env.insns[subseqIdx - 1] as Insn) && btIsReg(bt, 0);
       btClearReg(bt, 0);
       if (bt.frame === MAX_CALL_FRAMES - 1) bug(env, `subprog enter from frame ${bt.frame}`);

@@ -12,6 +12,7 @@ import {
 import { E2BIG, EFAULT, EINVAL, PASS_OK, newInsnAux, passFail, type InsnAux, type PassResult } from './insnAux.js';
 import { computeLiveRegisters, type CallParams } from './liveRegs.js';
 import { computePostorder, computeScc, succTable } from './scc.js';
+import type { KernelSwitches } from './profile/switches.js';
 import {
   assignSubprogs, checkSubprogs, findContainingSubprog, isHelperCall, isKfuncCall, isPseudoFunc,
   type SubprogTable,
@@ -269,6 +270,8 @@ export interface CfgPassOptions extends CfgOptions {
   logLevel?: number;
   /** Parameter counts of helper/kfunc protos for liveness (see CallParams). */
   callParams?: CallParams;
+  /** Kernel behaviour switches (compute_scc reads sccCallbackLoops). */
+  switches?: KernelSwitches;
 }
 
 export type CfgPassesResult =
@@ -295,7 +298,7 @@ export function runCfgPasses(insns: readonly Insn[], opts: CfgPassOptions = {}):
   if (!cfg.ok) return { ...cfg, log };
   const succ = succTable(insns);
   const postorder = computePostorder(insns, aux, sp.table, succ);
-  const sccCnt = computeScc(insns, aux, succ);
+  const sccCnt = computeScc(insns, aux, succ, opts.switches?.sccCallbackLoops ?? false);
   computeLiveRegisters(insns, aux, postorder, opts.callParams, succ);
   return { ok: true, aux, subprogs: sp.table, postorder, sccCnt, log };
 }

@@ -137,7 +137,7 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): number {
       queued = pushStack(env, idx + 1, idx, false);
     } catch (e) {
       // push_stack failing here is -ENOMEM (conditional jumps report -EFAULT)
-      if (e instanceof VerifierError) throw new VerifierError(ENOMEM, e.message);
+      if (e instanceof VerifierError && !env.opts.switches.pushStackE2big) throw new VerifierError(ENOMEM, e.message);
       throw e;
     }
     queued.mayGotoDepth++;

@@ -9,6 +9,7 @@ import { VLog } from './vlog.js';
 import type { StackLiveness } from './liveness.js';
 import type { BacktrackState } from './backtrack.js';
 import type { SccVisit } from './sccVisit.js';
+import type { KernelSwitches } from './profile/switches.js';
 
 export interface VerifierOptions {
   history: InsnHistory;
@@ -17,6 +18,8 @@ export interface VerifierOptions {
   logLevel: number;
   /** Overrides program flags' BPF_F_TEST_STATE_FREQ when set. */
   testStateFreq?: boolean;
+  /** Behaviour of the kernel build being modelled (profile/). */
+  switches: KernelSwitches;
 }
 
 export interface BpfVerifierStackElem {

@@ -13,7 +13,7 @@ import { checkStackAccessWithinBounds, Access } from './memAccess.js';
 import { checkMapAccess, mapOf } from './mapAccess.js';
 import { checkPacketAccess } from './packetAccess.js';
 import { bpfMarkStackRead } from './liveness.js';
-import { btSetFrameSlot, markChainPrecisionFrom } from './backtrack.js';
+import { btSetFrameSlot, markChainPrecision, markChainPrecisionFrom } from './backtrack.js';
 
 export const enum ArgType { DONTCARE, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL }
 export const enum RetType { INTEGER, PTR_TO_MAP_VALUE_OR_NULL }
@@ -159,7 +159,11 @@ export function checkFuncArg(env: VerifierEnv, arg: number, meta: CallArgMeta, f
   }
   // register_is_null on a nullable arg skips the type check
   if (argType === ArgType.PTR_TO_STACK_OR_NULL && reg.type === RegType.SCALAR_VALUE && tnumIsConst(reg.varOff) &&
-    reg.varOff.value === 0n) return;
+    reg.varOff.value === 0n) {
+    // nullArgPrecise: the NULL-ness decides the helper's behaviour, so it must be precise
+    if (env.opts.switches.nullArgPrecise) markChainPrecision(env, regno);
+    return;
+  }
   checkRegType(env, regno, reg, argType);
   checkFuncArgRegOff(env, regno, reg);
   switch (argType) {

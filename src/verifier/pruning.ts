@@ -21,6 +21,8 @@ export interface IdMap {
   old: number[];
   cur: number[];
   tmpIdGen: number;
+  /** stackMiscPruningInLoops: RANGE_WITHIN relaxes NOT_INIT and slot types as NOT_EXACT does. */
+  looseLoops: boolean;
 }
 
 function checkIds(oldId: number, curId: number, m: IdMap): boolean {
@@ -67,7 +69,7 @@ export const regsExact = (o: BpfRegState, c: BpfRegState, m: IdMap): boolean =>
 function regsafe(o: BpfRegState, c: BpfRegState, m: IdMap, exact: ExactLevel): boolean {
   if (exact === ExactLevel.EXACT) return regsExact(o, c, m);
   if (o.type === RegType.NOT_INIT) {
-    if (exact === ExactLevel.NOT_EXACT || c.type === RegType.NOT_INIT) return true;
+    if (exact === ExactLevel.NOT_EXACT || m.looseLoops || c.type === RegType.NOT_INIT) return true;
   }
   if (o.type !== c.type || o.typeFlags !== c.typeFlags) return false;
   switch (o.type) {
@@ -135,7 +137,8 @@ function stacksafe(env: VerifierEnv, old: BpfFuncState, cur: BpfFuncState, m: Id
     const os = old.stack[spi] as BpfStackState;
     const cs = cur.stack[spi];
     const ot = os.slotType[b] as SlotType;
-    if (exact !== ExactLevel.NOT_EXACT && (i >= cur.allocatedStack || ot !== (cs as BpfStackState).slotType[b])) return false;
+    const byteExact = m.looseLoops ? exact === ExactLevel.EXACT : exact !== ExactLevel.NOT_EXACT;
+    if (byteExact && (i >= cur.allocatedStack || ot !== (cs as BpfStackState).slotType[b])) return false;
     if (ot === SlotType.STACK_INVALID) continue;
     if (env.allowUninitStack && ot === SlotType.STACK_MISC) continue;
     if (i >= cur.allocatedStack || !cs) return false;
@@ -174,11 +177,12 @@ function funcStatesEqual(env: VerifierEnv, old: BpfFuncState, cur: BpfFuncState,
   return stacksafe(env, old, cur, m, exact);
 }
 
-export const newIdMap = (env: VerifierEnv): IdMap => ({ old: [], cur: [], tmpIdGen: env.idGen });
+export const newIdMap = (env: VerifierEnv): IdMap =>
+  ({ old: [], cur: [], tmpIdGen: env.idGen, looseLoops: env.opts.switches.stackMiscPruningInLoops });
 
 export function statesEqual(env: VerifierEnv, old: BpfVerifierState, cur: BpfVerifierState, exact: ExactLevel): boolean {
   if (old.curframe !== cur.curframe) return false;
-  const m: IdMap = { old: [], cur: [], tmpIdGen: env.idGen };
+  const m = newIdMap(env);
   if (old.speculative && !cur.speculative) return false;
   for (let i = 0; i <= old.curframe; i++) {
     const insnIdx = frameInsnIdx(old, i);
@@ -306,7 +310,10 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
         loop = true;
         hit = true;
       } else if (aux?.callsCallback) {
-        if (statesEqual(env, sl.state, cur, ExactLevel.RANGE_WITHIN)) hit = true;
+        if (statesEqual(env, sl.state, cur, ExactLevel.RANGE_WITHIN)) {
+          hit = true;
+          loop = env.opts.switches.sccCallbackLoops;
+        }
         else skipInfLoopCheck = true;
       }
       if (!hit && !skipInfLoopCheck) {

@@ -555,6 +555,43 @@ export function coerceRegToSizeSx(reg: BpfRegState, size: number): void {
   setSext64DefaultVal(reg, size);
 }
 
+/**
+ * movsxKeepsRange: when the signed range already fits the narrow type the
+ * sign extension is the identity; for (s32) the s32 range becomes the s64
+ * range. Returns false when the old rule applies.
+ */
+export function sextKeepsRange(reg: BpfRegState, size: number): boolean {
+  if (tnumIsConst(reg.varOff)) return false;
+  const half = 1n << BigInt(size * 8 - 1);
+  const h32 = Number(half);
+  if (reg.smin >= -half && reg.smax < half) {
+    setSextRange(reg, reg.smin, reg.smax);
+    return true;
+  }
+  if (size === 4 || (reg.s32Min >= -h32 && reg.s32Max < h32)) {
+    setSextRange(reg, BigInt(reg.s32Min), BigInt(reg.s32Max));
+    return true;
+  }
+  return false;
+}
+
+/** The result range [min, max] of a sign extension, as coerce_reg_to_size_sx derives bounds and var_off from it. */
+function setSextRange(reg: BpfRegState, min: bigint, max: bigint): void {
+  reg.smin = min;
+  reg.smax = max;
+  if ((min >= 0n) === (max >= 0n)) {
+    reg.s32Min = lo32s(min); reg.s32Max = lo32s(max);
+    reg.umin = toU64(min); reg.u32Min = lo32(min);
+    reg.umax = toU64(max); reg.u32Max = lo32(max);
+    reg.varOff = tnumRange(toU64(min), toU64(max));
+  } else {
+    reg.umin = 0n;
+    reg.umax = U64_MAX;
+    reg.varOff = tnumUnknown();
+  }
+  regBoundsSync(reg);
+}
+
 function setSext32DefaultVal(reg: BpfRegState, size: number): void {
   if (size === 1) {
     reg.s32Min = -128; reg.s32Max = 127;

@@ -104,7 +104,7 @@ export function computePostorder(
  * ids start at 1 in the order components are completed. Returns scc_cnt
  * (the next unused id, so ids are 1..sccCnt-1).
  */
-export function computeScc(insns: readonly Insn[], aux: InsnAux[], succ: Int32Array = succTable(insns)): number {
+export function computeScc(insns: readonly Insn[], aux: InsnAux[], succ: Int32Array = succTable(insns), callbackLoops = false): number {
   const n = insns.length;
   const NOT_ON_STACK = 0xffffffff;
   // One allocation for the four per-insn arrays of the walk.
@@ -144,6 +144,8 @@ export function computeScc(insns: readonly Insn[], aux: InsnAux[], succ: Int32Ar
       }
       let assign = stack[stackSz - 1] !== w;
       if (succ[2 * w] === w || succ[2 * w + 1] === w) assign = true;
+      // sccCallbackLoops: a callback-calling insn is an implicit loop
+      if (callbackLoops && aux[w]!.callsCallback) assign = true;
       let t: number;
       do {
         t = stack[--stackSz]!;

@@ -1,5 +1,5 @@
 // push_stack / pop_stack / update_branch_counts and state-list bookkeeping.
-import { type VerifierEnv, type BpfVerifierStackElem, type BpfVerifierStateList, VerifierError, EFAULT, verbose } from './env.js';
+import { type VerifierEnv, type BpfVerifierStackElem, type BpfVerifierStateList, VerifierError, EFAULT, E2BIG, verbose } from './env.js';
 import type { BpfVerifierState } from './state.js';
 import { copyVerifierStateNoHist, newVerifierState } from './regState.js';
 import type { CopyReason } from '../history/history.js';
@@ -37,7 +37,7 @@ export function pushStack(env: VerifierEnv, insnIdx: number, prevInsnIdx: number
   env.hist.seal(st, 'enqueued', env.insnIdx);
   if (env.stackSize > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
     verbose(env, `The sequence of ${env.stackSize} jumps is too complex.\n`);
-    throw new VerifierError(EFAULT, 'jmp seq');
+    throw new VerifierError(env.opts.switches.pushStackE2big ? E2BIG : EFAULT, 'jmp seq');
   }
   if (st.parent) st.parent.branches++;
   return st;

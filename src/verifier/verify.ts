@@ -20,11 +20,15 @@ import { doCheck } from './doCheck.js';
 import { initFuncState, checkMaxStackDepth } from './calls.js';
 import { checkCallbacksExplored } from './callbacks.js';
 
+import { NEWEST_PROFILE, type KernelProfile } from './profile/profiles.js';
+
 export interface VerifyOptions {
   history: InsnHistory;
   backedgePropagation?: boolean;
   logLevel?: number;
   testStateFreq?: boolean;
+  /** Kernel profile to model; default: the newest one. */
+  profile?: KernelProfile;
 }
 
 function newEnv(prog: Program, opts: VerifierOptions, log: VLog): VerifierEnv {
@@ -89,6 +93,7 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
     history: o.history,
     backedgePropagation: o.backedgePropagation ?? true,
     logLevel: o.logLevel ?? 0,
+    switches: (o.profile ?? NEWEST_PROFILE).switches,
     ...(o.testStateFreq !== undefined ? { testStateFreq: o.testStateFreq } : {}),
   };
   // Rejections need the last log line even when no log was asked for: level 0
@@ -101,7 +106,7 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
   let unsupportedWhat = '';
   let error = '';
   try {
-    const passes = runCfgPasses(prog.insns, { logLevel: log.level, bpfCapable: true, callParams: socketCallParams });
+    const passes = runCfgPasses(prog.insns, { logLevel: log.level, bpfCapable: true, callParams: socketCallParams, switches: opts.switches });
     for (const l of passes.log) verbose(env, `${l}\n`);
     if (!passes.ok) {
       verbose(env, `${passes.error}\n`);

@@ -11,6 +11,7 @@ import {
 } from '../../src/kernel/btf.js';
 import { bpfAvailable, bpfBtfLoad, bpfProgLoad, closeFd } from '../../src/kernel/syscall.js';
 import { loadInKernel } from '../../src/kernel/oracle.js';
+import { probeLiveKernel } from '../../src/kernel/probe.js';
 import { encodeProgram } from '../../src/isa/encode.js';
 import { makeProgram } from '../../src/isa/program.js';
 import { programToJson } from '../../src/isa/programFile.js';
@@ -126,12 +127,15 @@ describe.skipIf(!avail.ok)(`BTF with the live kernel${why}`, () => {
     expect(r.log).toContain("Func#1 ('func1') is safe for any args that match its prototype");
   });
 
-  test('recorded level-2 logs (test/kernel/fixtures/btf-*.json) match the kernel', () => {
+  test('recorded level-2 logs (test/kernel/fixtures/btf-*@PROFILE.json) match the kernel', () => {
     const update = Boolean(process.env['VERIHIST_BTF_FIXTURES_UPDATE']);
+    const probe = probeLiveKernel();
+    const kernel = { release: probe.release, profile: probe.match.profile.name };
     for (const c of btfCases()) {
       const r = loadInKernel(c.program, { logLevel: 2, keepLog: true });
       const observed = {
         _comment: 'Level-2 verifier log from the live kernel; program funcs give the BTF func_info (see src/kernel/btf.ts). Regenerate: VERIHIST_BTF_FIXTURES_UPDATE=1 npx vitest run test/kernel/btf.test.ts',
+        kernel,
         name: c.name,
         program: programToJson(c.program),
         funcs: c.program.funcs ?? null,
@@ -141,7 +145,7 @@ describe.skipIf(!avail.ok)(`BTF with the live kernel${why}`, () => {
         error: r.error,
         log: r.log ?? '',
       };
-      const file = join(fixtureDir, `btf-${c.name}.json`);
+      const file = join(fixtureDir, `btf-${c.name}@${kernel.profile}.json`);
       if (update) {
         mkdirSync(fixtureDir, { recursive: true });
         writeFileSync(file, JSON.stringify(observed, null, 2) + '\n');
