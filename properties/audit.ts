@@ -5,7 +5,7 @@ import { AuditedHistory, makeHistory, type Violation, type ViolationKind } from 
 import { fmtViolation } from '../src/history/timeline.js';
 import type { Program } from '../src/isa/program.js';
 import { verifyProgram } from '../src/verifier/verify.js';
-import { errorText, takesFault, type PropertyOptions, type PropertyOutcome } from './types.js';
+import { errorText, profileOf, takesFault, type PropertyOptions, type PropertyOutcome } from './types.js';
 
 export type AuditPropertyName = 'noClobber' | 'readFidelity' | 'chainShape';
 export const AUDIT_PROPERTIES: readonly AuditPropertyName[] = ['noClobber', 'readFidelity', 'chainShape'];
@@ -44,6 +44,7 @@ export function auditRun(program: Program, o: PropertyOptions = {}): AuditRun {
       backedgePropagation: o.backedge ?? true,
       logLevel: 0,
       ...(o.testStateFreq !== undefined ? { testStateFreq: o.testStateFreq } : {}),
+      profile: profileOf(o),
     });
     if (r.verdict === 'unsupported') return { violations: h.violations(), unsupported: r.error, label };
     return { violations: h.violations(), label };

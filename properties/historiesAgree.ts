@@ -6,7 +6,7 @@ import type { Program } from '../src/isa/program.js';
 import type { Result } from '../src/result/result.js';
 import { verifyProgram } from '../src/verifier/verify.js';
 import { diffResults } from '../src/compare/diff.js';
-import { errorText, takesFault, type PropertyOptions, type PropertyOutcome } from './types.js';
+import { errorText, profileOf, takesFault, type PropertyOptions, type PropertyOutcome } from './types.js';
 
 type Run = { result: Result } | { crash: string };
 
@@ -19,6 +19,7 @@ function runSide(program: Program, kind: HistoryKind, o: PropertyOptions, withFa
         backedgePropagation: o.backedge ?? true,
         logLevel: o.fullLog ? 2 : 0,
         ...(o.testStateFreq !== undefined ? { testStateFreq: o.testStateFreq } : {}),
+        profile: profileOf(o),
       }),
     };
   } catch (e) {

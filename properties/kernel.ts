@@ -5,7 +5,7 @@ import type { Result } from '../src/result/result.js';
 import { loadInKernel } from '../src/kernel/oracle.js';
 import { bpfAvailable } from '../src/kernel/syscall.js';
 import { verifyProgram } from '../src/verifier/verify.js';
-import { errorText, type PropertyOptions, type PropertyOutcome } from './types.js';
+import { errorText, profileOf, type PropertyOptions, type PropertyOutcome } from './types.js';
 
 const FIELDS = ['verdict', 'errno', 'insns', 'total_states', 'peak_states', 'max_states_per_insn'] as const;
 
@@ -24,6 +24,7 @@ export function modelMatchesKernel(program: Program, o: PropertyOptions = {}): P
       backedgePropagation: true,
       logLevel: 0,
       ...(o.testStateFreq !== undefined ? { testStateFreq: o.testStateFreq } : {}),
+      profile: profileOf(o),
     });
   } catch (e) {
     return { ok: false, diff: { summary: `the model crashed: ${errorText(e)}`, lines: [`model crashed: ${errorText(e)}`] } };

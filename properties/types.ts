@@ -1,6 +1,7 @@
 // Shared shapes of the properties: what they take and what they return.
 import type { HistoryKind } from '../src/history/history.js';
 import type { SharedFault } from '../src/history/shared.js';
+import { NEWEST_PROFILE, findProfile, type KernelProfile } from '../src/verifier/profile/index.js';
 
 /** Why a property failed, JSON-safe (it goes into counterexample files). */
 export interface PropertyDiff {
@@ -29,6 +30,16 @@ export interface PropertyOptions {
   fullLog?: boolean;
   /** Load with BPF_F_TEST_STATE_FREQ. */
   testStateFreq?: boolean;
+  /** Kernel profile name the model follows (default: the newest). */
+  profile?: string;
+}
+
+/** The profile `o` names; an unknown name is a caller bug. */
+export function profileOf(o: PropertyOptions): KernelProfile {
+  if (o.profile === undefined) return NEWEST_PROFILE;
+  const p = findProfile(o.profile);
+  if (!p) throw new Error(`unknown kernel profile '${o.profile}'`);
+  return p;
 }
 
 export const PROPERTY_NAMES = ['sharedMatchesCopy', 'noClobber', 'readFidelity', 'chainShape', 'modelMatchesKernel'] as const;

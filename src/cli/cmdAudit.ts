@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import type { Result } from '../result/result.js';
 import { EXIT_FINDING, EXIT_OK, UsageError, sharedOptions, type IO } from './options.js';
 import { expandInputs, loadProgram } from './inputs.js';
+import { resolveProfile } from './profileOption.js';
 
 export const AUDIT_KINDS = ['audited', 'audited-copy'] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
@@ -33,6 +34,7 @@ export async function auditCommand(args: unknown[], raw: Record<string, unknown>
   const { makeHistory, AuditedHistory } = await import('../history/index.js');
   const { formatTimeline, timelineJson } = await import('../history/timeline.js');
   const { verifyProgram } = await import('../verifier/verify.js');
+  const { profile } = await resolveProfile(raw, io);
   const audit = makeHistory(kind);
   if (!(audit instanceof AuditedHistory)) throw new Error(`history '${kind}' is not an audit`);
   // Level 2 by default: the audit is about the backtracking walks, which the log explains.
@@ -42,7 +44,7 @@ export async function auditCommand(args: unknown[], raw: Record<string, unknown>
   let r: Result | undefined;
   let crash: string | undefined;
   try {
-    r = verifyProgram(program, { history: audit, backedgePropagation: opts.backedge, logLevel });
+    r = verifyProgram(program, { history: audit, backedgePropagation: opts.backedge, logLevel, profile });
   } catch (e) {
     crash = e instanceof Error ? e.message.split('\n')[0] : String(e);
   }
@@ -53,21 +55,21 @@ export async function auditCommand(args: unknown[], raw: Record<string, unknown>
     delete rest.log;
     // timelineJson is auditReport with bigints (linked_regs) as hex strings.
     const report = JSON.parse(timelineJson(audit, { reads })) as unknown;
-    io.out(JSON.stringify({ file, name: program.name, impl: kind, backedge: opts.backedge, ...rest, ...(crash !== undefined ? { crash } : {}), audit: report }) + '\n');
+    io.out(JSON.stringify({ file, name: program.name, impl: kind, backedge: opts.backedge, kernelProfile: profile.name, ...rest, ...(crash !== undefined ? { crash } : {}), audit: report }) + '\n');
   } else {
     io.out(formatTimeline(audit, { reads, ...(maxLines !== undefined ? { maxLines } : {}) }));
-    io.out(summaryText(basename(file), program.name, kind, opts.backedge, r, audit.states().length, violations.length, warnings.length, crash));
+    io.out(summaryText(basename(file), program.name, kind, `${opts.backedge ? 'on' : 'off'}, kernel profile ${profile.name}`, r, audit.states().length, violations.length, warnings.length, crash));
   }
   return violations.length > 0 || crash !== undefined ? EXIT_FINDING : EXIT_OK;
 }
 
 export function summaryText(
-  file: string, name: string, kind: AuditKind, backedge: boolean, r: Result | undefined,
+  file: string, name: string, kind: AuditKind, backedge: string, r: Result | undefined,
   states: number, violations: number, warnings: number, crash?: string,
 ): string {
   const h = r?.history;
   const lines = [
-    `summary: ${file} (${name}) under ${kind}, backedge propagation ${backedge ? 'on' : 'off'}`,
+    `summary: ${file} (${name}) under ${kind}, backedge propagation ${backedge}`,
     r ? `  verdict ${r.verdict}${r.error ? ` (${r.error})` : ''}, ${r.insns} insns, ${r.total_states} total states, ${r.peak_states} peak states`
       : `  the model crashed: ${crash ?? 'unknown error'} (FINDING; timeline up to the crash above)`,
     `  audited history states: ${states}`,

@@ -8,6 +8,7 @@ import type { Comparison, Side } from '../compare/run.js';
 import { EXIT_FINDING, EXIT_OK, UsageError, processIO, sharedOptions, type IO, type SharedOptions } from './options.js';
 import { expandInputs, loadProgram } from './inputs.js';
 import { requireKernel } from './kernelGate.js';
+import { resolveProfile } from './profileOption.js';
 
 import { SIDES } from '../compare/run.js';
 
@@ -94,6 +95,7 @@ export async function compareCommand(args: unknown[], raw: Record<string, unknow
   for (const s of [a, b]) {
     if (s !== 'kernel' && !(await historyAvailable(s))) throw new UsageError(`history '${s}' is not available yet`);
   }
+  const { profile, how } = await resolveProfile(raw, io);
   const { compareProgram } = await import('../compare/run.js');
   const report = await import('../compare/report.js');
   // Both sides load at level 2 unless asked otherwise, so the full logs can be compared.
@@ -102,18 +104,18 @@ export async function compareCommand(args: unknown[], raw: Record<string, unknow
   const tty = process.stderr.isTTY === true && io === processIO;
   for (const [i, p] of programs.entries()) {
     if (tty) io.err(`\r[${i + 1}/${programs.length}] ${p.name}`);
-    const c = await compareProgram(p.name, p.program, a, b, { backedge: opts.backedge, logLevel }, p.file);
+    const c = await compareProgram(p.name, p.program, a, b, { backedge: opts.backedge, logLevel, profile }, p.file);
     cs.push(c);
     if (opts.json) io.out(JSON.stringify(report.comparisonJson(c)) + '\n');
   }
   if (tty) io.err('\r\x1b[K');
   const s = report.summarize(cs, a, b);
   if (opts.json) {
-    io.out(JSON.stringify({ summary: { ...s, kinds: s.kinds.map((k) => ({ kind: k.kind, count: k.count, examples: k.examples.map((e) => e.name) })) } }) + '\n');
+    io.out(JSON.stringify({ summary: { kernelProfile: profile.name, ...s, kinds: s.kinds.map((k) => ({ kind: k.kind, count: k.count, examples: k.examples.map((e) => e.name) })) } }) + '\n');
   } else {
     io.out(report.rowsTable(cs, a, b));
     if (a !== 'kernel' && b !== 'kernel') io.out('\n' + report.historyTable(cs, a, b));
-    io.out('\n' + report.summaryText(s));
+    io.out(`\nkernel profile: ${profile.name} (${how})\n` + report.summaryText(s));
     const dis = report.disagreementsText(cs, a, b);
     if (dis) io.out('\n' + dis);
     const kinds = report.kindsText(s);

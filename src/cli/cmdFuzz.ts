@@ -10,6 +10,7 @@ import { headerLine, junitSuites, progressLine, summaryText, counterexampleText 
 import type { Counterexample } from '../report/counterexample.js';
 import { writeJunit } from '../report/junit.js';
 import { EXIT_FINDING, EXIT_OK, EXIT_USAGE, processIO, UsageError, type IO } from './options.js';
+import { resolveProfile } from './profileOption.js';
 
 export const EXIT_SIGINT = 130;
 export const EXIT_SIGTERM = 143;
@@ -32,7 +33,7 @@ function kind(v: unknown, what: string, dflt: HistoryKind): HistoryKind {
 }
 
 /** Reads the fuzz options into a config (exported for tests). */
-export function fuzzConfig(opts: Record<string, unknown>): FuzzConfig {
+export function fuzzConfig(opts: Record<string, unknown>, profile: string): FuzzConfig {
   const props = list(opts['property']);
   for (const p of props) if (!isPropertyName(p)) throw new UsageError(`--property: unknown property '${p}' (want ${PROPERTY_NAMES.join(', ')})`);
   const properties = [...new Set(props.length ? props : ['sharedMatchesCopy'])] as PropertyName[];
@@ -88,6 +89,7 @@ export function fuzzConfig(opts: Record<string, unknown>): FuzzConfig {
     insnShrink: opts['insnShrink'] !== false,
     fullLog: opts['fullLog'] === true,
     stateFreq: opts['stateFreq'] === true,
+    profile,
   };
   if (runs !== undefined) cfg.runs = runs;
   if (timeMs !== undefined) cfg.timeMs = timeMs;
@@ -96,7 +98,7 @@ export function fuzzConfig(opts: Record<string, unknown>): FuzzConfig {
 }
 
 export async function fuzzCommand(_args: unknown[], opts: Record<string, unknown>, io: IO): Promise<number> {
-  const cfg = fuzzConfig(opts);
+  const cfg = fuzzConfig(opts, (await resolveProfile(opts, io)).profile.name);
   const json = opts['json'] === true;
   const junit = opts['junit'] === undefined ? undefined : resolve(String(opts['junit']));
   const limit = [cfg.runs !== undefined ? `${cfg.runs} runs` : '', cfg.timeMs !== undefined ? `time ${fmtDuration(cfg.timeMs)}` : ''].filter((s) => s).join(', ');
@@ -111,7 +113,7 @@ export async function fuzzCommand(_args: unknown[], opts: Record<string, unknown
       io.err(`${tty ? '\r\x1b[K' : ''}verihist fuzz: ${f.property} run ${f.index} shrunk to ${f.insns} insns in ${fmtDuration(f.shrinkMs)} -> ${f.file}\n`);
     },
   });
-  const header = headerLine({ ...cfg, properties: cfg.properties, presets: cfg.presets, backedge: cfg.backedge, shard: `${cfg.shard.index}/${cfg.shard.count}`, fault: cfg.fault }, limit, campaign.usesThreads ? cfg.workers : 1);
+  const header = headerLine({ ...cfg, properties: cfg.properties, presets: cfg.presets, backedge: cfg.backedge, profile: cfg.profile, shard: `${cfg.shard.index}/${cfg.shard.count}`, fault: cfg.fault }, limit, campaign.usesThreads ? cfg.workers : 1);
   if (json) io.err(header);
   else io.out(header);
 

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import type { Result } from '../result/result.js';
 import { renderTable } from '../report/table.js';
-import { EXIT_OK, sharedOptions, type IO } from './options.js';
+import { EXIT_FINDING, EXIT_OK, UsageError, sharedOptions, type IO } from './options.js';
 import { expandInputs, loadProgram } from './inputs.js';
 import { requireKernel } from './kernelGate.js';
 
@@ -19,8 +19,15 @@ export const resultRow = (file: string, name: string, r: Result): Array<string |
 
 export async function kernelCommand(args: unknown[], raw: Record<string, unknown>, io: IO): Promise<number> {
   const opts = sharedOptions(raw);
+  const given = Array.isArray(args[0]) ? (args[0] as string[]) : [];
+  if (raw['probe'] === true || raw['record'] === true) {
+    if (given.length) throw new UsageError(`--${raw['probe'] === true ? 'probe' : 'record'} takes no program files`);
+    await requireKernel();
+    return raw['probe'] === true ? probeCommand(opts.json, io) : recordCommand(typeof raw['dir'] === 'string' ? raw['dir'] : 'test/kernel/fixtures', io);
+  }
+  if (given.length === 0) throw new UsageError('kernel: give program files, --probe or --record');
   const wantLog = raw['log'] === true;
-  const files = expandInputs(args[0] as string[]);
+  const files = expandInputs(given);
   const programs = [];
   for (const f of files) programs.push({ file: f, program: await loadProgram(f, opts) });
   await requireKernel();
@@ -41,5 +48,50 @@ export async function kernelCommand(args: unknown[], raw: Record<string, unknown
     io.out(renderTable(RESULT_COLUMNS, rows));
     for (const l of logs) io.out(l.endsWith('\n') ? l : `${l}\n`);
   }
+  return EXIT_OK;
+}
+
+async function probeCommand(json: boolean, io: IO): Promise<number> {
+  const { probeLiveKernel, probeMatches, probeSummary, PROBES } = await import('../kernel/probe.js');
+  const { SWITCH_NAMES } = await import('../verifier/profile/index.js');
+  const r = probeLiveKernel();
+  const ok = probeMatches(r);
+  if (json) {
+    const switches = Object.fromEntries(SWITCH_NAMES.map((n) => {
+      const o = r.observed[n];
+      return [n, o.value === null ? { value: null, why: o.why } : { value: o.value, probe: PROBES[n]().name }];
+    }));
+    io.out(JSON.stringify({
+      release: r.release, switches, profile: ok ? r.match.profile.name : null,
+      closest: r.match.profile.name, differing: r.match.differing, summary: probeSummary(r),
+    }) + '\n');
+  } else {
+    io.out(`kernel release ${r.release}\n`);
+    io.out(renderTable(
+      [{ title: 'Switch' }, { title: 'Observed' }, { title: r.match.profile.name }, { title: 'Probe' }],
+      SWITCH_NAMES.map((n) => {
+        const o = r.observed[n];
+        return [n, o.value === null ? `? (${o.why})` : o.value ? 'on' : 'off', r.match.profile.switches[n] ? 'on' : 'off', PROBES[n]().name];
+      }),
+    ));
+    io.out(`${probeSummary(r)}\n`);
+  }
+  return ok ? EXIT_OK : EXIT_FINDING;
+}
+
+async function recordCommand(dir: string, io: IO): Promise<number> {
+  const { probeLiveKernel, probeMatches, probeSummary } = await import('../kernel/probe.js');
+  const { recordFixtures } = await import('../kernel/fixture.js');
+  const { loadInKernel } = await import('../kernel/oracle.js');
+  const r = probeLiveKernel();
+  if (!probeMatches(r)) throw new UsageError(`${probeSummary(r)}: add a profile for it (docs/kernel-profiles.md), then record`);
+  let written: string[];
+  try {
+    written = recordFixtures(dir, { release: r.release, profile: r.match.profile.name }, (p, logLevel) => loadInKernel(p, { logLevel, keepLog: true }));
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  for (const f of written) io.out(`${f}\n`);
+  io.out(`${written.length} fixture(s) recorded on ${r.release} (profile ${r.match.profile.name})\n`);
   return EXIT_OK;
 }

@@ -5,6 +5,7 @@ import { reshrink } from '../fuzz/reshrink.js';
 import { counterexampleText } from '../fuzz/summary.js';
 import { writeCounterexample } from '../report/counterexample.js';
 import { readCounterexampleArg } from './inputs.js';
+import { resolveProfile } from './profileOption.js';
 import { EXIT_OK, UsageError, type IO } from './options.js';
 
 export async function shrinkCommand(args: unknown[], opts: Record<string, unknown>, io: IO): Promise<number> {
@@ -17,6 +18,7 @@ export async function shrinkCommand(args: unknown[], opts: Record<string, unknow
     budget = t;
   }
   const c = readCounterexampleArg(file);
+  if (opts['kernelProfile'] !== undefined) c.options.profile = (await resolveProfile(opts, io)).profile.name;
   const r = reshrink(c, Date.now() + budget);
   if (r.passes) {
     io.err(`verihist shrink: ${file}: ${c.property} no longer fails; left unchanged\n`);
@@ -24,9 +26,9 @@ export async function shrinkCommand(args: unknown[], opts: Record<string, unknow
   }
   writeCounterexample(r.counterexample, { file: resolve(outFile) });
   if (opts['json'] === true) {
-    io.out(JSON.stringify({ file: outFile, property: c.property, before: r.before, after: r.after, via: r.via, tries: r.tries }) + '\n');
+    io.out(JSON.stringify({ file: outFile, property: c.property, kernelProfile: c.options.profile, before: r.before, after: r.after, via: r.via, tries: r.tries }) + '\n');
   } else {
-    io.out(`${outFile}: ${r.before} -> ${r.after} insns (${r.via}, ${r.tries} property runs)\n`);
+    io.out(`${outFile}: ${r.before} -> ${r.after} insns (${r.via}, ${r.tries} property runs, kernel profile ${c.options.profile})\n`);
     io.out(counterexampleText(r.counterexample));
   }
   return EXIT_OK;

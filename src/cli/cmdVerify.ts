@@ -5,6 +5,7 @@ import type { HistoryStats, Result } from '../result/result.js';
 import { renderTable, type Column } from '../report/table.js';
 import { EXIT_FINDING, EXIT_OK, UsageError, sharedOptions, type IO } from './options.js';
 import { expandInputs, loadProgram } from './inputs.js';
+import { resolveProfile } from './profileOption.js';
 
 export const verdictText = (r: Result): string =>
   r.verdict === 'unsupported' ? `unsupported@${r.unsupportedAt ?? '?'}` : r.verdict;
@@ -39,6 +40,7 @@ export async function verifyCommand(args: unknown[], raw: Record<string, unknown
   const files = expandInputs(args[0] as string[]);
   const programs = [];
   for (const f of files) programs.push({ file: f, program: await loadProgram(f, opts) });
+  const { profile } = await resolveProfile(raw, io);
   const { makeHistoryOf, HistoryUnavailable } = await import('../compare/history.js');
   const { verifyProgram } = await import('../verifier/verify.js');
   const rows: Array<Array<string | number>> = [];
@@ -55,12 +57,12 @@ export async function verifyCommand(args: unknown[], raw: Record<string, unknown
       throw e;
     }
     // --state-freq is already in program.flags (loadProgram), which the model reads.
-    const r = verifyProgram(program, { history, backedgePropagation: opts.backedge, logLevel: opts.logLevel });
+    const r = verifyProgram(program, { history, backedgePropagation: opts.backedge, logLevel: opts.logLevel, profile });
     if (r.verdict === 'accept') accepted++;
     else if (r.verdict === 'reject') rejected++;
     else unsupported++;
     if (opts.json) {
-      io.out(JSON.stringify({ file, name: program.name, ...r }) + '\n');
+      io.out(JSON.stringify({ file, name: program.name, kernelProfile: profile.name, ...r }) + '\n');
       continue;
     }
     rows.push(verifyRow(file, program.name, r, histStats));
@@ -69,7 +71,7 @@ export async function verifyCommand(args: unknown[], raw: Record<string, unknown
   if (!opts.json) {
     io.out(renderTable(verifyColumns(histStats), rows));
     for (const l of logs) io.out(l.endsWith('\n') ? l : `${l}\n`);
-    io.out(`${programs.length} program(s): ${accepted} accepted, ${rejected} rejected, ${unsupported} unsupported by the model\n`);
+    io.out(`${programs.length} program(s): ${accepted} accepted, ${rejected} rejected, ${unsupported} unsupported by the model (kernel profile ${profile.name})\n`);
   }
   return expectAccept && rejected > 0 ? EXIT_FINDING : EXIT_OK;
 }

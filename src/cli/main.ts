@@ -2,7 +2,7 @@
 // `verihist --help` does not load koffi, the assembler or the model.
 
 import { Command, CommanderError } from 'commander';
-import { EXIT_OK, EXIT_USAGE, UsageError, addSharedOptions, processIO, type IO } from './options.js';
+import { EXIT_OK, EXIT_USAGE, UsageError, addProfileOption, addSharedOptions, processIO, profileOption, type IO } from './options.js';
 
 type Action = (args: unknown[], opts: Record<string, unknown>, io: IO) => Promise<number>;
 
@@ -45,9 +45,12 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
   ).action(run(async () => (await import('./cmdAsm.js')).asmCommand));
 
   addSharedOptions(
-    sub('kernel').description('load programs into the live kernel and print its verdicts and statistics')
-      .argument('<files...>', 'program files (.bin, .s, .json) or directories')
-      .option('--log', 'print the verifier log of each program'),
+    sub('kernel').description('load programs into the live kernel and print its verdicts and statistics; --probe: which kernel profile it is')
+      .argument('[files...]', 'program files (.bin, .s, .json) or directories')
+      .option('--log', 'print the verifier log of each program')
+      .option('--probe', 'load one probe program per behaviour switch and name the matching kernel profile (exit 1 when none matches)')
+      .option('--record', 're-record the kernel fixtures (NAME@PROFILE.json) on this kernel')
+      .option('--dir <dir>', 'with --record: fixture directory (default test/kernel/fixtures)'),
     { load: true, json: true },
   ).action(run(async () => (await import('./cmdKernel.js')).kernelCommand));
 
@@ -105,6 +108,7 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
     .option('--backedge <onoff>', 'precision propagation over loop backedges (6.17+): on or off', 'on')
     .option('--reads', 'include a line per backtracking read in the timeline')
     .option('--max-lines <n>', 'print at most N timeline events');
+  addProfileOption(audit);
   addSharedOptions(audit, { load: true, json: true }).action(run(async () => (await import('./cmdAudit.js')).auditCommand));
 
   const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -128,11 +132,13 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
     .option('--state-freq', 'load with BPF_F_TEST_STATE_FREQ')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--json', 'print the report as one JSON object')
+    .addOption(profileOption())
     .action(run(async () => (await import('./cmdFuzz.js')).fuzzCommand));
 
   sub('replay').description('re-run counterexample files and print their diffs (exit 1 if any still fails)')
     .argument('<files...>', 'counterexample files (.json)')
     .option('--json', 'one JSON object per file')
+    .addOption(profileOption('instead of the one stored in each file'))
     .action(run(async () => (await import('./cmdReplay.js')).replayCommand));
 
   sub('shrink').description('shrink a counterexample further and rewrite it')
@@ -140,6 +146,7 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
     .option('-o, --output <out>', 'write here instead of rewriting FILE')
     .option('--shrink-time <duration>', 'time budget (default 60s)')
     .option('--json', 'print the outcome as JSON')
+    .addOption(profileOption('instead of the one stored in the file'))
     .action(run(async () => (await import('./cmdShrink.js')).shrinkCommand));
 
   return program;

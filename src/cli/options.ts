@@ -3,6 +3,7 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ProgType } from '../isa/program.js';
+import { profileNames } from '../verifier/profile/index.js';
 
 /** Bad usage or bad input: exit code 2, one line on stderr. */
 export class UsageError extends Error {
@@ -35,6 +36,15 @@ function parseLogLevel(v: string): number {
   return n;
 }
 
+/** --kernel-profile (resolved by profileOption.ts). */
+export const profileOption = (instead?: string): Option => new Option(
+  '--kernel-profile <name>',
+  instead ? `kernel profile the model follows (${profileNames().join(', ')}, auto), ${instead}`
+    : `kernel profile the model follows: ${profileNames().join(', ')} or auto (probe the live kernel; default)`,
+);
+
+export const addProfileOption = (cmd: Command): Command => cmd.addOption(profileOption());
+
 /** Which shared options a subcommand takes. */
 export interface SharedOptionSet {
   /** --history, --backedge (commands that run the model). */
@@ -49,6 +59,7 @@ export function addSharedOptions(cmd: Command, set: SharedOptionSet): Command {
   if (set.model) {
     cmd.addOption(new Option('--history <impl>', 'instruction-history implementation').choices(HISTORY_IMPLS).default('copy'));
     cmd.addOption(new Option('--backedge <onoff>', 'precision propagation over loop backedges (6.17+)').choices(['on', 'off']).default('on'));
+    addProfileOption(cmd);
   }
   if (set.load) {
     cmd.addOption(new Option('--log-level <n>', 'verifier log level (0, 1, 2; 4 = stats)').argParser(parseLogLevel).default(0));

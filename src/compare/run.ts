@@ -6,6 +6,7 @@ import type { Program } from '../isa/program.js';
 import type { Result } from '../result/result.js';
 import { HISTORY_KINDS } from '../history/index.js';
 import { verifyProgram } from '../verifier/verify.js';
+import type { KernelProfile } from '../verifier/profile/index.js';
 import { diffResults, type ResultDiff } from './diff.js';
 import { makeHistoryOf } from './history.js';
 
@@ -19,6 +20,10 @@ export interface RunOptions {
   backedge: boolean;
   /** Log level both sides load at (2 for full-log comparison). */
   logLevel: number;
+  /** Kernel profile the model follows (default: the newest). */
+  profile?: KernelProfile;
+  /** Keep both logs in the Comparison (default: dropped once diffed, they dominate memory). */
+  keepLogs?: boolean;
 }
 
 export interface SideRun {
@@ -58,7 +63,9 @@ export async function runSide(side: Side, program: Program, o: RunOptions): Prom
   const history = await makeHistoryOf(side);
   const t0 = process.hrtime.bigint();
   try {
-    const result = verifyProgram(program, { history, backedgePropagation: o.backedge, logLevel: o.logLevel });
+    const result = verifyProgram(program, {
+      history, backedgePropagation: o.backedge, logLevel: o.logLevel, ...(o.profile ? { profile: o.profile } : {}),
+    });
     return { side, result, usec: Number(process.hrtime.bigint() - t0) / 1000 };
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
@@ -81,5 +88,10 @@ export async function compareProgram(name: string, program: Program, a: Side, b:
     }
   }
   const precision = a !== 'kernel' && b !== 'kernel';
-  return { ...base, status: 'compared', diff: diffResults(ra.result, rb.result, { precision, program }) };
+  const diff = diffResults(ra.result, rb.result, { precision, program });
+  if (o.keepLogs !== true) {
+    delete ra.result.log;
+    delete rb.result.log;
+  }
+  return { ...base, status: 'compared', diff };
 }

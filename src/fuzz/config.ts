@@ -30,12 +30,14 @@ export interface FuzzConfig {
   insnShrink: boolean;
   fullLog: boolean;
   stateFreq: boolean;
+  /** Kernel profile name the model follows. */
+  profile: string;
 }
 
 export const DEFAULT_SHRINK_MS = 30_000;
 
-export function propertyOptions(c: Pick<FuzzConfig, 'backedge' | 'a' | 'b' | 'fault' | 'fullLog' | 'stateFreq'>): PropertyOptions {
-  const o: PropertyOptions = { backedge: c.backedge, a: c.a, b: c.b, fullLog: c.fullLog };
+export function propertyOptions(c: Pick<FuzzConfig, 'backedge' | 'a' | 'b' | 'fault' | 'fullLog' | 'stateFreq' | 'profile'>): PropertyOptions {
+  const o: PropertyOptions = { backedge: c.backedge, a: c.a, b: c.b, fullLog: c.fullLog, profile: c.profile };
   if (c.fault !== undefined && c.fault !== 'none') o.fault = c.fault;
   if (c.stateFreq) o.testStateFreq = true;
   return o;

@@ -6,6 +6,7 @@
 import { makeHistory } from '../history/index.js';
 import type { Program } from '../isa/program.js';
 import { verifyProgram } from '../verifier/verify.js';
+import { profileOf } from '../../properties/types.js';
 import { checkProperty, type PropertyName, type PropertyOptions, type PropertyOutcome } from '../../properties/index.js';
 
 const isCrash = (o: PropertyOutcome): boolean => !o.ok && (o.diff.fields ?? []).some((f) => f.field === 'crash');
@@ -17,6 +18,7 @@ function reference(p: Program, o: PropertyOptions): string {
       backedgePropagation: o.backedge ?? true,
       logLevel: 0,
       ...(o.testStateFreq !== undefined ? { testStateFreq: o.testStateFreq } : {}),
+      profile: profileOf(o),
     });
     return `${r.verdict}/${r.errno}`;
   } catch (e) {

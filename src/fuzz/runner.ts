@@ -44,6 +44,8 @@ export interface FuzzReport {
   presets: string[];
   properties: PropertyName[];
   backedge: boolean;
+  /** Kernel profile the model followed. */
+  profile: string;
   a: string;
   b: string;
   fault?: string;
@@ -171,7 +173,7 @@ export class FuzzCampaign {
       options: {
         backedge: this.cfg.backedge, a: this.cfg.a, b: this.cfg.b,
         ...(this.cfg.fault !== undefined && this.cfg.fault !== 'none' ? { fault: this.cfg.fault } : {}),
-        fullLog: this.cfg.fullLog, stateFreq: this.cfg.stateFreq,
+        fullLog: this.cfg.fullLog, stateFreq: this.cfg.stateFreq, profile: this.cfg.profile,
       },
       campaign: { seed: this.cfg.seed, index: f.index, preset: f.preset, shard: `${this.cfg.shard.index}/${this.cfg.shard.count}` },
       fastCheck: { seed: f.fcSeed, path: f.path },
@@ -319,6 +321,7 @@ export class FuzzCampaign {
       presets: [...this.cfg.presets],
       properties: [...this.cfg.properties],
       backedge: this.cfg.backedge,
+      profile: this.cfg.profile,
       a: this.cfg.a,
       b: this.cfg.b,
       workers,

@@ -5,9 +5,9 @@ import type { Counterexample } from '../report/counterexample.js';
 import { fmtDuration } from './config.js';
 import type { FuzzProgress, FuzzReport } from './runner.js';
 
-export function headerLine(r: Pick<FuzzReport, 'seed' | 'properties' | 'presets' | 'backedge' | 'shard' | 'a' | 'b' | 'fault'>, limit: string, workers: number): string {
+export function headerLine(r: Pick<FuzzReport, 'seed' | 'properties' | 'presets' | 'backedge' | 'profile' | 'shard' | 'a' | 'b' | 'fault'>, limit: string, workers: number): string {
   const pair = r.a !== 'copy' || r.b !== 'shared' ? `, a=${r.a} b=${r.b}` : '';
-  return `verihist fuzz: seed ${r.seed}, properties ${r.properties.join(',')}, preset ${r.presets.join(',')}, backedge ${r.backedge ? 'on' : 'off'}` +
+  return `verihist fuzz: seed ${r.seed}, properties ${r.properties.join(',')}, preset ${r.presets.join(',')}, backedge ${r.backedge ? 'on' : 'off'}, kernel profile ${r.profile}` +
     `${pair}${r.fault ? `, fault ${r.fault}` : ''}, ${limit}, shard ${r.shard}, workers ${workers}\n`;
 }
 
@@ -23,7 +23,7 @@ export function summaryText(r: FuzzReport): string {
       { title: 'failed', align: 'right' }, { title: 'min insns', align: 'right' }, { title: 'first failure', align: 'right' }],
     rows,
   );
-  out += `\nseed ${r.seed}, shard ${r.shard}: ${r.runs} programs in ${fmtDuration(r.elapsedMs)} (${r.programsPerSec.toFixed(0)}/s, ` +
+  out += `\nseed ${r.seed}, shard ${r.shard}, kernel profile ${r.profile}: ${r.runs} programs in ${fmtDuration(r.elapsedMs)} (${r.programsPerSec.toFixed(0)}/s, ` +
     `${r.programsPerSecPerWorker.toFixed(0)}/s per worker, ${r.workers} worker${r.workers === 1 ? '' : 's'}), stopped by ${r.stoppedBy}` +
     `${r.dropped ? `, ${r.dropped} dropped` : ''}\n`;
   for (const p of r.properties) {
@@ -72,7 +72,7 @@ export function junitSuites(r: FuzzReport, cexes: Map<string, Counterexample>): 
       name: `verihist fuzz ${p}`,
       timeSec: secs,
       cases,
-      properties: { seed: String(r.seed), shard: r.shard, presets: r.presets.join(','), backedge: r.backedge ? 'on' : 'off', ...(r.fault ? { fault: r.fault } : {}) },
+      properties: { seed: String(r.seed), shard: r.shard, presets: r.presets.join(','), backedge: r.backedge ? 'on' : 'off', kernelProfile: r.profile, ...(r.fault ? { fault: r.fault } : {}) },
     };
   });
 }

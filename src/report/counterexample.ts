@@ -9,6 +9,7 @@ import type { HistoryKind } from '../history/history.js';
 import { isHistoryKind, SHARED_FAULTS, type SharedFault } from '../history/index.js';
 import { programFromJson, type ProgramJson } from '../isa/programFile.js';
 import type { Program } from '../isa/program.js';
+import { BASELINE_PROFILE, findProfile, profileNames } from '../verifier/profile/index.js';
 import type { ProgramTree } from '../../generators/tree.js';
 import { isProgramTree } from '../../generators/shrink.js';
 import { isPropertyName, type PropertyDiff, type PropertyName, type PropertyOptions } from '../../properties/types.js';
@@ -22,6 +23,8 @@ export interface CounterexampleOptions {
   fault?: SharedFault;
   fullLog: boolean;
   stateFreq: boolean;
+  /** Kernel profile the model ran under (files without one: 6.18.44). */
+  profile: string;
 }
 
 export interface Counterexample {
@@ -45,7 +48,7 @@ export interface Counterexample {
 }
 
 export function propertyOptionsOf(c: Counterexample): PropertyOptions {
-  const o: PropertyOptions = { backedge: c.options.backedge, a: c.options.a, b: c.options.b, fullLog: c.options.fullLog };
+  const o: PropertyOptions = { backedge: c.options.backedge, a: c.options.a, b: c.options.b, fullLog: c.options.fullLog, profile: c.options.profile };
   if (c.options.fault !== undefined && c.options.fault !== 'none') o.fault = c.options.fault;
   if (c.options.stateFreq) o.testStateFreq = true;
   return o;
@@ -98,6 +101,8 @@ export function parseCounterexample(v: unknown, file = '<counterexample>'): Coun
   if (!isHistoryKind(a) || !isHistoryKind(b)) throw fail(`unknown history kind in options (${a}, ${b})`);
   const fault = str(opts, 'fault');
   if (fault !== undefined && !(SHARED_FAULTS as readonly string[]).includes(fault)) throw fail(`unknown fault '${fault}'`);
+  const profile = str(opts, 'profile') ?? BASELINE_PROFILE.name;
+  if (!findProfile(profile)) throw fail(`unknown kernel profile '${profile}' (have ${profileNames().join(', ')})`);
   const diff = obj(o['diff']);
   const c: Counterexample = {
     format: COUNTEREXAMPLE_FORMAT,
@@ -111,6 +116,7 @@ export function parseCounterexample(v: unknown, file = '<counterexample>'): Coun
       ...(fault !== undefined ? { fault: fault as SharedFault } : {}),
       fullLog: opts['fullLog'] === true,
       stateFreq: opts['stateFreq'] === true,
+      profile,
     },
     diff: {
       summary: diff ? str(diff, 'summary') ?? '' : '',

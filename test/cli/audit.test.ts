@@ -21,7 +21,7 @@ describe('verihist audit', () => {
     expect(r.out).toMatch(/finalize s0 s0\[\d+,\d+\) finalized/);
     expect(r.out).toMatch(/^states:$/m);
     expect(r.out).toMatch(/^violations: 0, warnings: 0$/m);
-    expect(r.out).toMatch(/^summary: diamond\.s \(diamond\) under audited, backedge propagation on$/m);
+    expect(r.out).toMatch(/^summary: diamond\.s \(diamond\) under audited, backedge propagation on, kernel profile \S+$/m);
     expect(r.out).toMatch(/verdict accept, \d+ insns, \d+ total states/);
     expect(r.out).toMatch(/history: \d+ allocations, 0 copied, \d+ written, peak \d+ entries/);
   });

@@ -41,7 +41,7 @@ describe('verihist fuzz, replay, shrink', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^verihist fuzz: seed 5, properties sharedMatchesCopy,noClobber,readFidelity,chainShape, preset small, backedge off/);
     expect(r.out).toMatch(/sharedMatchesCopy\s+20\s+20\s+0\s+0/);
-    expect(r.out).toMatch(/seed 5, shard 1\/1: 20 programs/);
+    expect(r.out).toMatch(/seed 5, shard 1\/1, kernel profile \S+: 20 programs/);
     expect(readFileSync(junit, 'utf8')).toMatch(/failures="0"/);
     expect(existsSync(join(dir, 'none'))).toBe(false);
   }, 60_000);

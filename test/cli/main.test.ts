@@ -14,7 +14,7 @@ describe('bad usage and bad input: exit 2, exactly one stderr line', () => {
     ['unknown command', () => ['frobnicate'], /unknown command/],
     ['unknown flag', () => ['disasm', '--frob', good], /unknown option '--frob'/],
     ['missing file', () => ['disasm', join(dir, 'nope.s')], /nope\.s: no such file/],
-    ['missing argument', () => ['kernel'], /missing required argument/],
+    ['missing argument', () => ['audit'], /missing required argument/],
     ['truncated .bin', () => ['disasm', f('trunc.bin', new Uint8Array(13))], /trunc\.bin: .*truncated|multiple of 8/],
     ['unknown mnemonic at file:line', () => ['disasm', f('um.s', 'r0 = 0\nfrob r1\n')], /um\.s:2: .*frob/],
     ['bad extension', () => ['disasm', f('x.txt', 'r0 = 0\n')], /unknown program file extension/],

@@ -4,9 +4,10 @@ import { makeProgram } from '../../src/isa/program.js';
 import { compareProgram, runSide } from '../../src/compare/run.js';
 import { historyAvailable, makeHistoryOf } from '../../src/compare/history.js';
 import { bpfAvailable } from '../../src/kernel/syscall.js';
+import { liveProfile } from '../liveProfile.js';
 
 const prog = makeProgram(assemble('call 7\nr1 = r0\nr1 &= 7\nif r1 > 3 goto +2\nr2 = r10\nr2 += r1\nr0 = 0\nexit\n'));
-const opts = { backedge: true, logLevel: 2 };
+const opts = { backedge: true, logLevel: 2, profile: liveProfile() };
 
 describe('model runs', () => {
   test('copy history is always available', async () => {

@@ -13,6 +13,7 @@ import { bpfAvailable } from '../../src/kernel/syscall.js';
 import { defaultCorpusDir, readCorpus } from '../../src/corpus/reader.js';
 import { compareProgram } from '../../src/compare/run.js';
 import { entryKey, mismatch, observe, parseConformance, updateTable, type Observed } from '../../src/compare/conformance.js';
+import { liveProfile } from '../liveProfile.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tablePath = join(here, 'conformance.json');
@@ -62,7 +63,7 @@ describe.skipIf(!avail.ok)(`model vs kernel conformance${avail.ok ? '' : ` (skip
         if (!p) throw new Error(`corpus program ${e.corpus} not found in ${corpusDir}`);
         program = p;
       }
-      const c = await compareProgram(key, program, 'copy', 'kernel', { backedge: true, logLevel: 2 });
+      const c = await compareProgram(key, program, 'copy', 'kernel', { backedge: true, logLevel: 2, profile: liveProfile() });
       const o = observe(c);
       observed.set(key, o);
       const m = mismatch(e, o);

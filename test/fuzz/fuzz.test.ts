@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/isa/asm.js';
 import { makeProgram } from '../../src/isa/program.js';
 import { parseDuration, parseShard, type FuzzConfig } from '../../src/fuzz/config.js';
+import { NEWEST_PROFILE } from '../../src/verifier/profile/index.js';
 import { mix32, planRun, shardRun, shardRuns } from '../../src/fuzz/plan.js';
 import { deleteSlots, shrinkInsns, simplerInsn } from '../../src/fuzz/shrinkInsns.js';
 import { runCase, type RunResult } from '../../src/fuzz/runCase.js';
@@ -21,7 +22,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'verihist-fuzz-'));
 const cfg = (over: Partial<FuzzConfig> = {}): FuzzConfig => ({
   properties: ['sharedMatchesCopy'], presets: ['small', 'medium', 'loops', 'deep', 'risky'], backedge: true, seed: 1,
   shard: { index: 1, count: 1 }, workers: 1, a: 'copy', b: 'shared', maxFailures: 1, outDir: join(tmp, 'cx'),
-  shrinkTimeMs: 15_000, insnShrink: true, fullLog: false, stateFreq: false, ...over,
+  shrinkTimeMs: 15_000, insnShrink: true, fullLog: false, stateFreq: false, profile: NEWEST_PROFILE.name, ...over,
 });
 
 describe('run index space', () => {
@@ -98,7 +99,7 @@ describe('one run', () => {
     expect(f.treeInsns).toBeLessThan(f.originalInsns);
     expect(f.path.startsWith(`${r.index % 256}:`)).toBe(true);
     const minimal = parseCounterexample({ format: 'verihist-counterexample/1', property: 'sharedMatchesCopy', program: f.program, options: { backedge: true }, diff: f.diff });
-    expect(minimal.options).toEqual({ backedge: true, a: 'copy', b: 'shared', fullLog: false, stateFreq: false });
+    expect(minimal.options).toEqual({ backedge: true, a: 'copy', b: 'shared', fullLog: false, stateFreq: false, profile: '6.18.44' });
     expect(checkProperty('sharedMatchesCopy', makeProgram(assemble(f.program.asm)), { backedge: true }).ok).toBe(false);
   }, 30_000);
 });
@@ -146,7 +147,7 @@ describe('counterexample files', () => {
     const f = r.failures[0]!;
     const c = parseCounterexample({
       format: 'verihist-counterexample/1', property: f.property, summary: f.diff.summary, program: f.program, insns: f.insns,
-      options: { backedge: true, a: 'copy', b: 'shared', fullLog: false, stateFreq: false },
+      options: { backedge: true, a: 'copy', b: 'shared', fullLog: false, stateFreq: false, profile: NEWEST_PROFILE.name },
       campaign: { seed: 1, index: r.index, preset: f.preset, shard: '1/1' }, fastCheck: { seed: f.fcSeed, path: f.path }, tree: f.tree, diff: f.diff,
     });
     const file = writeCounterexample(c, { dir: join(tmp, 'rt') });

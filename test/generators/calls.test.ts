@@ -12,6 +12,7 @@ import {
   CountingHistory, MAX_CALL_LEVEL, coverageFromResult, generatePrograms, programArb, renderProgram, shrinkTree,
   shrinkableProgramArb, treeSize, type Block, type ProgramTree,
 } from '../../generators/index.js';
+import { liveProfile } from '../liveProfile.js';
 
 const kernel = bpfAvailable();
 
@@ -155,7 +156,7 @@ describe('generators: calls', () => {
     let frame = 0; let other = 0; let across = 0;
     for (const p of programs) {
       const h = new CountingHistory(new CopyHistory());
-      const r = verifyProgram(p, { history: h, logLevel: 2 });
+      const r = verifyProgram(p, { history: h, logLevel: 2, profile: liveProfile() });
       expect(r.verdict).toBe('accept');
       const f = coverageFromResult(r, h.counts);
       if (f.frameHistory) frame++;
@@ -179,7 +180,7 @@ describe.skipIf(!kernel.ok)(`generators: calls in the live kernel${kernel.ok ? '
   it('model and kernel agree on the full level-2 log of calls programs', async () => {
     const { programs } = generatePrograms({ preset: 'calls', count: 40, seed: 11 });
     for (const p of programs) {
-      const c = await compareProgram(p.name ?? 'calls', p, 'copy', 'kernel', { backedge: true, logLevel: 2 });
+      const c = await compareProgram(p.name ?? 'calls', p, 'copy', 'kernel', { backedge: true, logLevel: 2, profile: liveProfile() });
       expect(c.status, p.name).toBe('compared');
       expect(c.diff?.differing, p.name).toEqual([]);
     }

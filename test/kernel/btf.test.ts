@@ -1,8 +1,8 @@
 // BTF func_info for the live-kernel oracle. The encoder tests run anywhere;
-// loads are skipped without bpf(). VERIHIST_BTF_FIXTURES_UPDATE=1 rewrites
-// test/kernel/fixtures/btf-*.json with the logs the kernel prints now.
+// loads are skipped without bpf(). `verihist kernel --record` rewrites
+// test/kernel/fixtures/btf-*@PROFILE.json with the logs the kernel prints now.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
@@ -14,7 +14,7 @@ import { loadInKernel } from '../../src/kernel/oracle.js';
 import { probeLiveKernel } from '../../src/kernel/probe.js';
 import { encodeProgram } from '../../src/isa/encode.js';
 import { makeProgram } from '../../src/isa/program.js';
-import { programToJson } from '../../src/isa/programFile.js';
+import { makeFixture } from '../../src/kernel/fixture.js';
 import {
   bpfLoopInsns, btfCases, globalSubprogInsns, staticSubprogInsns,
 } from './btfPrograms.js';
@@ -128,30 +128,13 @@ describe.skipIf(!avail.ok)(`BTF with the live kernel${why}`, () => {
   });
 
   test('recorded level-2 logs (test/kernel/fixtures/btf-*@PROFILE.json) match the kernel', () => {
-    const update = Boolean(process.env['VERIHIST_BTF_FIXTURES_UPDATE']);
     const probe = probeLiveKernel();
     const kernel = { release: probe.release, profile: probe.match.profile.name };
     for (const c of btfCases()) {
       const r = loadInKernel(c.program, { logLevel: 2, keepLog: true });
-      const observed = {
-        _comment: 'Level-2 verifier log from the live kernel; program funcs give the BTF func_info (see src/kernel/btf.ts). Regenerate: VERIHIST_BTF_FIXTURES_UPDATE=1 npx vitest run test/kernel/btf.test.ts',
-        kernel,
-        name: c.name,
-        program: programToJson(c.program),
-        funcs: c.program.funcs ?? null,
-        logLevel: 2,
-        verdict: r.verdict,
-        errno: r.errno,
-        error: r.error,
-        log: r.log ?? '',
-      };
+      const observed = makeFixture(c.name, c.program, r, kernel);
       const file = join(fixtureDir, `btf-${c.name}@${kernel.profile}.json`);
-      if (update) {
-        mkdirSync(fixtureDir, { recursive: true });
-        writeFileSync(file, JSON.stringify(observed, null, 2) + '\n');
-        continue;
-      }
-      expect(existsSync(file), `${file} missing; run with VERIHIST_BTF_FIXTURES_UPDATE=1`).toBe(true);
+      expect(existsSync(file), `${file} missing; run verihist kernel --record`).toBe(true);
       const recorded: unknown = JSON.parse(readFileSync(file, 'utf8'));
       expect(observed, c.name).toEqual(recorded);
     }

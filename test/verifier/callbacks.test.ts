@@ -15,10 +15,11 @@ import { loadInKernel } from '../../src/kernel/oracle.js';
 import { bpfLoopInsns } from '../kernel/btfPrograms.js';
 import { makeProgram, BPF_F_TEST_STATE_FREQ } from '../../src/isa/program.js';
 import { callbackCasesWithFuncs, deadInnerCallback } from './callbackPrograms.js';
+import { liveProfile } from '../liveProfile.js';
 
 const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'kernel', 'fixtures');
 const strip = (log: string): string => log.replace(/^verification time \d+ usec\n/m, '');
-const model = (p: Program) => verifyProgram(p, { history: new CopyHistory(), logLevel: 2 });
+const model = (p: Program) => verifyProgram(p, { history: new CopyHistory(), logLevel: 2, profile: liveProfile() });
 
 // Every recorded fixture replays under the profile of the kernel it was recorded on.
 const fixtureFiles = readdirSync(fixtureDir).filter((f) => /^btf-bpf-loop-.*@.*\.json$/.test(f));

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Insn } from '../../src/isa/insn.js';
 import { bpfAvailable, bpfProgLoad } from '../../src/kernel/syscall.js';
 import { runCfgPasses } from '../../src/verifier/cfg.js';
-import { NEWEST_PROFILE } from '../../src/verifier/profile/index.js';
+import { liveProfile } from '../liveProfile.js';
 import { I, SOCKET_HELPER_PARAMS, encode, kernelError, parseLiveRegs, socketCallParams } from './cfgAsm.js';
 
 type Rng = () => number;
@@ -71,7 +71,7 @@ describe.skipIf(!avail.ok)(`random CFGs agree with the kernel ${avail.ok ? '' : 
     const hist: Record<string, number> = {};
     for (let n = 0; n < N; n++) {
       const p = program(rng);
-      const model = runCfgPasses(p, { callParams: socketCallParams, logLevel: 2, switches: NEWEST_PROFILE.switches });
+      const model = runCfgPasses(p, { callParams: socketCallParams, logLevel: 2, switches: liveProfile().switches });
       const k = bpfProgLoad(encode(p), 'socket', 0, 2, { logSize: 1 << 16 });
       const dump = parseLiveRegs(k.log);
       const ctx = `program #${n}: ${JSON.stringify(p.map((x) => [x.code, x.dst, x.src, x.off, x.imm]))}`;

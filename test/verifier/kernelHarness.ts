@@ -20,7 +20,7 @@ import {
 } from '../../src/verifier/alu.js';
 import { isBranchTaken, regSetMinMax } from '../../src/verifier/branch.js';
 import { formatRegState } from '../../src/verifier/regfmt.js';
-import { NEWEST_PROFILE } from '../../src/verifier/profile/index.js';
+import { liveProfile } from '../liveProfile.js';
 
 export const kernelOk = (): { ok: boolean; reason: string } => {
   const a = bpfAvailable();
@@ -126,7 +126,7 @@ export function runModel(prog: Insn[], maxSteps = 1000): ModelRun {
           } else {
             const src = regs[ins.src] as BpfRegState;
             if (src.type === RegType.SCALAR_VALUE && movSharesId(src, is64, ins.off)) assignScalarIdBeforeMov(src, nextId);
-            movReg(dst, src, is64, ins.off, idx, false, NEWEST_PROFILE.switches.movsxKeepsRange);
+            movReg(dst, src, is64, ins.off, idx, false, liveProfile().switches.movsxKeepsRange);
           }
         } else if (op === BPF_NEG || op === BPF_END) {
           adjustScalarMinMaxVals(op, is64, dst, dst, { imm: ins.imm, toBe: opSrc(ins.code) === BPF_TO_BE });

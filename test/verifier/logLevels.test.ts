@@ -7,6 +7,7 @@ import { CopyHistory } from '../../src/history/copy.js';
 import { bpfAvailable } from '../../src/kernel/syscall.js';
 import { loadInKernel } from '../../src/kernel/oracle.js';
 import { normalizeLines, firstDifferingLine } from '../../src/compare/diff.js';
+import { liveProfile } from '../liveProfile.js';
 
 const avail = bpfAvailable();
 
@@ -17,7 +18,7 @@ describe.skipIf(!avail.ok)(`log levels vs live kernel${avail.ok ? '' : ` (skippe
       let n = 0;
       for (const preset of ['small', 'loops', 'risky'] as const) {
         for (const p of generatePrograms({ preset, count: 15, seed: 40 + level }).programs) {
-          const m = verifyProgram(p, { history: new CopyHistory(), logLevel: level });
+          const m = verifyProgram(p, { history: new CopyHistory(), logLevel: level, profile: liveProfile() });
           const k = loadInKernel(p, { logLevel: level as 1 | 4, keepLog: true });
           const d = firstDifferingLine(normalizeLines(m.log), normalizeLines(k.log));
           n++;

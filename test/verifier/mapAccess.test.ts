@@ -10,6 +10,7 @@ import { loadInKernel } from '../../src/kernel/oracle.js';
 import { CopyHistory } from '../../src/history/copy.js';
 import { verifyProgram } from '../../src/verifier/verify.js';
 import { normalizeMapLoads, resolvePseudoLdimm64 } from '../../src/verifier/mapAccess.js';
+import { liveProfile } from '../liveProfile.js';
 
 const MAPS: MapSpec[] = [
   { name: 'arr', type: 'array', keySize: 4, valueSize: 48, maxEntries: 4 },
@@ -42,7 +43,7 @@ function build(text: string, flags = 0): Program {
   return makeProgram(insns, { maps: MAPS, flags });
 }
 
-const model = (p: Program) => verifyProgram(p, { history: new CopyHistory(), logLevel: 2 });
+const model = (p: Program) => verifyProgram(p, { history: new CopyHistory(), logLevel: 2, profile: liveProfile() });
 const lines = (log: string | undefined, p: Program): string[] => normalizeMapLoads(log ?? '', p).split('\n').map((l) => l.trimEnd());
 
 const LOOKUP = (k: number): string => `*(u64 *)(r10 -8) = 0\nr2 = r10\nr2 += -8\nr1 = map[${k}]\ncall 1\n`;

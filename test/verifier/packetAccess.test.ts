@@ -16,6 +16,7 @@ import { RegType, type BpfRegState } from '../../src/verifier/reg.js';
 import { newRegState } from '../../src/verifier/regState.js';
 import { formatRegState } from '../../src/verifier/regfmt.js';
 import { AT_PKT_END, BEYOND_PKT_END } from '../../src/verifier/branch.js';
+import { liveProfile } from '../liveProfile.js';
 
 const MAPS: MapSpec[] = [
   { name: 'arr', type: 'array', keySize: 4, valueSize: 48, maxEntries: 4 },
@@ -88,7 +89,7 @@ function comparisonCases(): Map<string, Case> {
 }
 
 const CASES = new Map([...readCases(), ...comparisonCases()]);
-const model = (p: Program) => verifyProgram(p, { history: new CopyHistory(), logLevel: 2 });
+const model = (p: Program) => verifyProgram(p, { history: new CopyHistory(), logLevel: 2, profile: liveProfile() });
 const logLines = (log: string | undefined, p: Program): string[] =>
   normalizeMapLoads(log ?? '', p).split('\n').map((l) => l.trimEnd()).filter((l) => !l.startsWith('verification time'));
 const run = (name: string) => {

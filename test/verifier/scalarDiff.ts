@@ -14,6 +14,7 @@ import { verifyProgram } from '../../src/verifier/verify.js';
 import { CopyHistory } from '../../src/history/copy.js';
 import { loadInKernel } from '../../src/kernel/oracle.js';
 import { generatePrograms, type PresetName } from '../../generators/index.js';
+import { liveProfile } from '../liveProfile.js';
 
 export interface LogDiff {
   identical: boolean;
@@ -54,7 +55,7 @@ export interface ProgramDiff extends LogDiff {
 
 export function compareProgram(p: Program): ProgramDiff {
   const k = loadInKernel(p, { logLevel: 2, keepLog: true });
-  const m = verifyProgram(p, { history: new CopyHistory(), logLevel: 2 });
+  const m = verifyProgram(p, { history: new CopyHistory(), logLevel: 2, profile: liveProfile() });
   const d = diffLogs(k.log ?? '', m.log ?? '');
   return {
     ...d, name: p.name, modelVerdict: m.verdict, kernelVerdict: k.verdict, unsupported: m.verdict === 'unsupported',
