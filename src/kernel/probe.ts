@@ -82,32 +82,39 @@ export interface ProbeReport {
 export type KernelLoad = (p: Program) => Result;
 
 /**
- * Decides each switch against `load` (the live kernel). Other switches are
- * held at the current guess, starting from the newest profile; two rounds
- * settle switches whose probes interact.
+ * Decides the switches against `load` (the live kernel): every combination of
+ * switch values is checked against every probe's kernel log (cheapest probe
+ * first, stopping at the first mismatch), so probes whose outcome depends on
+ * several switches need no order. A switch is decided when all combinations
+ * consistent with the kernel agree on it.
  */
 export function probeSwitches(load: KernelLoad, release: string): ProbeReport {
-  const guess: Record<SwitchName, boolean> = { ...NEWEST_PROFILE.switches };
-  const observed = {} as Record<SwitchName, Observation>;
-  const kernelViews = new Map<string, string>();
-  for (let round = 0; round < 2; round++) {
-    for (const name of SWITCH_NAMES) {
-      const p = PROBES[name]();
-      let k = kernelViews.get(p.name);
-      if (k === undefined) {
-        k = probeView(load(p));
-        kernelViews.set(p.name, k);
-      }
-      const on = modelView(p, { ...guess, [name]: true });
-      const off = modelView(p, { ...guess, [name]: false });
-      if (on === off) observed[name] = { value: null, why: `probe ${p.name} does not tell ${name} apart` };
-      else if (k === on) observed[name] = { value: true };
-      else if (k === off) observed[name] = { value: false };
-      else observed[name] = { value: null, why: `the kernel's log of ${p.name} matches neither setting` };
-      const v = observed[name];
-      if (v.value !== null) guess[name] = v.value;
-    }
+  const programs = new Map<string, Program>();
+  for (const name of SWITCH_NAMES) {
+    const p = PROBES[name]();
+    programs.set(p.name, p);
   }
+  const probes = [...programs.values()].map((program) => {
+    const r = load(program);
+    return { program, kernel: probeView(r), cost: r.insns };
+  }).sort((a, b) => a.cost - b.cost);
+  const consistent: KernelSwitches[] = [];
+  for (let mask = 0; mask < 1 << SWITCH_NAMES.length; mask++) {
+    const trial = Object.fromEntries(SWITCH_NAMES.map((n, i) => [n, ((mask >> i) & 1) === 1])) as Record<SwitchName, boolean>;
+    if (probes.every((p) => modelView(p.program, trial) === p.kernel)) consistent.push(trial);
+  }
+  const observed = {} as Record<SwitchName, Observation>;
+  for (const n of SWITCH_NAMES) {
+    const probe = PROBES[n]().name;
+    const seen = new Set(consistent.map((c) => c[n]));
+    if (consistent.length === 0) observed[n] = { value: null, why: `the kernel's logs match no setting of the switches (probe ${probe})` };
+    else if (seen.size === 1) observed[n] = { value: consistent[0]?.[n] as boolean };
+    else observed[n] = { value: null, why: `probe ${probe} does not tell ${n} apart` };
+  }
+  const guess = Object.fromEntries(SWITCH_NAMES.map((n) => {
+    const v = observed[n];
+    return [n, v.value ?? NEWEST_PROFILE.switches[n]];
+  })) as Record<SwitchName, boolean>;
   return { release, observed, match: matchProfile(guess) };
 }
 
