@@ -9,7 +9,7 @@ import type { HistoryKind } from '../src/history/history.js';
 import { makeHistory } from '../src/history/index.js';
 import { verifyProgram } from '../src/verifier/verify.js';
 import { allAgree, diffResults } from '../src/compare/diff.js';
-import { renderTable } from '../src/report/table.js';
+import { renderTable } from '../src/util/table.js';
 import { generatePrograms, generatorSpeed } from '../generators/index.js';
 import { largeLoopPrograms } from './largeLoop.js';
 

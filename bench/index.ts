@@ -17,7 +17,7 @@ import { readProgramFile } from '../src/isa/programFile.js';
 import { readCorpus, defaultCorpusDir } from '../src/corpus/reader.js';
 import { verifyProgram } from '../src/verifier/verify.js';
 import { historyAvailable, makeHistoryOf } from '../src/compare/history.js';
-import { renderTable } from '../src/report/table.js';
+import { renderTable } from '../src/util/table.js';
 import { generatedPrograms } from '../src/cli/cmdCompare.js';
 import { benchEquivalenceThroughput, benchGeneratorSpeed, benchHistoryMetrics } from './history.js';
 

@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import type { CorpusProgram, CorpusSkip } from '../corpus/reader.js';
 import type { Result } from '../result/result.js';
-import { renderTable } from '../report/table.js';
+import { renderTable } from '../util/table.js';
 import { EXIT_FINDING, EXIT_OK, UsageError, sharedOptions, type IO } from './options.js';
 import { requireKernel } from './kernelGate.js';
 

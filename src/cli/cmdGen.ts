@@ -14,7 +14,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import type { Program } from '../isa/program.js';
 import type { Result } from '../result/result.js';
 import type { CoverageFlags, CoverageSummary, PresetName } from '../../generators/index.js';
-import { renderTable, type Column } from '../report/table.js';
+import { renderTable, type Column } from '../util/table.js';
 import { EXIT_OK, UsageError, type IO } from './options.js';
 
 export const GEN_FORMATS = ['bin', 's', 'json'] as const;

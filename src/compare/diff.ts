@@ -3,7 +3,7 @@
 
 import type { HistoryStats, Result, StatePrecision } from '../result/result.js';
 import type { Program } from '../isa/program.js';
-import { normalizeMapLoads } from '../verifier/mapAccess.js';
+import { normalizeMapLoads } from '../verifier/check/mapAccess.js';
 
 /** Fields whose agreement is counted, in report order. */
 export const COMPARE_FIELDS = [

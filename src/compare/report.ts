@@ -2,7 +2,7 @@
 // per-field agreement summary, first differing lines and their kinds).
 
 import type { Result } from '../result/result.js';
-import { renderTable, type Column } from '../report/table.js';
+import { renderTable, type Column } from '../util/table.js';
 import { COMPARE_FIELDS, HISTORY_STAT_KEYS, MODEL_FIELDS, differingFields, type AnyField, type LineDiff } from './diff.js';
 import { sideLabel, type Comparison, type Side } from './run.js';
 import { groupByKind, tallyAgreement, type FieldTally, type KindGroup } from './summary.js';

@@ -1,5 +1,5 @@
 // Fuzz reports as text (stdout table), JUnit suites and a progress line.
-import { renderTable } from '../report/table.js';
+import { renderTable } from '../util/table.js';
 import type { JunitSuite } from '../report/junit.js';
 import type { Counterexample } from '../report/counterexample.js';
 import { fmtDuration } from './config.js';

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import type { Program } from '../isa/program.js';
 import { programFromJson, programToJson, type ProgramJson } from '../isa/programFile.js';
 import type { Result } from '../result/result.js';
-import { writeFileAtomic } from '../report/counterexample.js';
+import { writeFileAtomic } from '../util/fs.js';
 
 export interface FixtureKernel {
   release: string;

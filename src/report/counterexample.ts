@@ -3,8 +3,8 @@
 // and to re-shrink it with the generator (seed, fast-check path, tree).
 // Written atomically (temporary file + rename), so a reader or an
 // interrupted run never sees half a file.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { HistoryKind } from '../history/history.js';
 import { isHistoryKind, SHARED_FAULTS, type SharedFault } from '../history/index.js';
 import { programFromJson, type ProgramJson } from '../isa/programFile.js';
@@ -13,6 +13,8 @@ import { BASELINE_PROFILE, findProfile, profileNames } from '../verifier/profile
 import type { ProgramTree } from '../../generators/tree.js';
 import { isProgramTree } from '../../generators/shrink.js';
 import { isPropertyName, type PropertyDiff, type PropertyName, type PropertyOptions } from '../../properties/types.js';
+import { writeFileAtomic } from '../util/fs.js';
+
 
 export const COUNTEREXAMPLE_FORMAT = 'verihist-counterexample/1';
 
@@ -62,13 +64,6 @@ export function counterexampleName(c: Counterexample): string {
   return `${c.property}-${where}.json`;
 }
 
-/** Writes `text` to `file` atomically (same directory temporary file, then rename). */
-export function writeFileAtomic(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
 
 export function writeCounterexample(c: Counterexample, fileOrDir: { dir: string } | { file: string }): string {
   const file = 'file' in fileOrDir ? fileOrDir.file : join(fileOrDir.dir, counterexampleName(c));

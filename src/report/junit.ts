@@ -1,6 +1,6 @@
 // JUnit XML for CI: one <testsuite> per property, one passing <testcase> for
 // the campaign's runs and one failing <testcase> per counterexample.
-import { writeFileAtomic } from './counterexample.js';
+import { writeFileAtomic } from '../util/fs.js';
 
 export interface JunitCase {
   name: string;

@@ -5,16 +5,16 @@ import {
   BPF_NEG, BPF_END,
 } from '../../src/isa/opcode.js';
 import type { Insn } from '../../src/isa/insn.js';
-import type { BpfRegState } from '../../src/verifier/reg.js';
-import { cloneReg } from '../../src/verifier/regState.js';
-import { tnumRange, tnumIntersect, tnumContains } from '../../src/verifier/tnum.js';
+import type { BpfRegState } from '../../src/verifier/state/reg.js';
+import { cloneReg } from '../../src/verifier/state/regState.js';
+import { tnumRange, tnumIntersect, tnumContains } from '../../src/verifier/state/tnum.js';
 import {
   makeScalarUnknown, makeScalarConst, regBoundsSync, regContains, regBoundsSanityCheck, toU64,
-} from '../../src/verifier/scalar.js';
+} from '../../src/verifier/state/index.js';
 import {
   adjustScalarMinMaxVals, scalarForkKind, movReg, isSafeToComputeDstRegRange, scalarIdAfterAlu,
-} from '../../src/verifier/alu.js';
-import { formatRegState } from '../../src/verifier/regfmt.js';
+} from '../../src/verifier/check/index.js';
+import { formatRegState } from '../../src/verifier/log/regfmt.js';
 import { A, compareRuns, kernelOk } from './kernelHarness.js';
 
 // ---- concrete semantics (the interpreter's) -----------------------------------

@@ -5,14 +5,14 @@ import {
   BPF_AND, BPF_SUB, BPF_ADD,
 } from '../../src/isa/opcode.js';
 import type { Insn } from '../../src/isa/insn.js';
-import { cloneReg } from '../../src/verifier/regState.js';
+import { cloneReg } from '../../src/verifier/state/regState.js';
 import {
   makeScalarUnknown, makeScalarConst, regBoundsSync, regContains, regBoundsSanityCheck,
-} from '../../src/verifier/scalar.js';
+} from '../../src/verifier/state/index.js';
 import {
   isScalarBranchTaken, isBranchTaken, regsRefineCondOp, regSetMinMax, revOpcode, flipOpcode, BPF_JSET_REV,
-} from '../../src/verifier/branch.js';
-import { formatRegState } from '../../src/verifier/regfmt.js';
+} from '../../src/verifier/check/branch.js';
+import { formatRegState } from '../../src/verifier/log/regfmt.js';
 import { A, compareRuns, kernelOk } from './kernelHarness.js';
 
 const M64 = (1n << 64n) - 1n;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Insn } from '../../src/isa/insn.js';
 import { bpfAvailable, bpfProgLoad } from '../../src/kernel/syscall.js';
-import { checkCfg, checkInsnEncoding, opcodeInInsnTable, runCfgPasses } from '../../src/verifier/cfg.js';
-import { newInsnAux } from '../../src/verifier/insnAux.js';
-import { checkSubprogs } from '../../src/verifier/subprogs.js';
+import { checkCfg, checkInsnEncoding, opcodeInInsnTable, runCfgPasses } from '../../src/verifier/cfg/cfg.js';
+import { newInsnAux } from '../../src/verifier/state/insnAux.js';
+import { checkSubprogs } from '../../src/verifier/state/subprogs.js';
 import { I, encode, kernelError } from './cfgAsm.js';
 
 const marks = (p: Insn[], key: 'prunePoint' | 'jmpPoint' | 'forceCheckpoint' | 'callsCallback'): number[] => {

@@ -1,7 +1,7 @@
 // Tiny insn builders and a kernel-log parser for the cfg/scc/liveness tests.
 import { insn, type Insn } from '../../src/isa/insn.js';
 
-export { SOCKET_HELPER_PARAMS, socketCallParams } from '../../src/verifier/helperProtos.js';
+export { SOCKET_HELPER_PARAMS, socketCallParams } from '../../src/verifier/cfg/helperProtos.js';
 
 export const I = {
   mov: (dst: number, imm: number): Insn => insn(0xb7, dst, 0, 0, imm),

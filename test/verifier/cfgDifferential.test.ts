@@ -5,7 +5,7 @@ import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import type { Insn } from '../../src/isa/insn.js';
 import { bpfAvailable, bpfProgLoad } from '../../src/kernel/syscall.js';
-import { runCfgPasses } from '../../src/verifier/cfg.js';
+import { runCfgPasses } from '../../src/verifier/cfg/cfg.js';
 import { liveProfile } from '../liveProfile.js';
 import { I, SOCKET_HELPER_PARAMS, encode, kernelError, parseLiveRegs, socketCallParams } from './cfgAsm.js';
 

@@ -11,15 +11,13 @@ import {
 import { insn as mk, type Insn } from '../../src/isa/insn.js';
 import { encodeProgram } from '../../src/isa/encode.js';
 import { bpfAvailable, bpfProgLoad } from '../../src/kernel/syscall.js';
-import { RegType, type BpfRegState } from '../../src/verifier/reg.js';
-import { newRegState, cloneReg } from '../../src/verifier/regState.js';
-import { markRegKnown, markRegNotInit, markRegUnknown, makeScalarConst, regBoundsSanityCheck } from '../../src/verifier/scalar.js';
-import {
-  adjustScalarMinMaxVals, scalarIdAfterAlu, movImm, movImm64, movReg, movSharesId, assignScalarIdBeforeMov,
-  scalarForkKind, applyScalarFork,
-} from '../../src/verifier/alu.js';
-import { isBranchTaken, regSetMinMax } from '../../src/verifier/branch.js';
-import { formatRegState } from '../../src/verifier/regfmt.js';
+import { RegType, type BpfRegState } from '../../src/verifier/state/reg.js';
+import { newRegState, cloneReg } from '../../src/verifier/state/regState.js';
+import { markRegKnown, markRegNotInit, markRegUnknown, makeScalarConst, regBoundsSanityCheck } from '../../src/verifier/state/index.js';
+import { adjustScalarMinMaxVals, scalarIdAfterAlu, scalarForkKind, applyScalarFork } from '../../src/verifier/check/alu.js';
+import { movImm, movImm64, movReg, movSharesId, assignScalarIdBeforeMov } from '../../src/verifier/check/mov.js';
+import { isBranchTaken, regSetMinMax } from '../../src/verifier/check/branch.js';
+import { formatRegState } from '../../src/verifier/log/regfmt.js';
 import { liveProfile } from '../liveProfile.js';
 
 export const kernelOk = (): { ok: boolean; reason: string } => {

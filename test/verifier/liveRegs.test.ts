@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Insn } from '../../src/isa/insn.js';
 import { bpfAvailable, bpfProgLoad } from '../../src/kernel/syscall.js';
-import { runCfgPasses } from '../../src/verifier/cfg.js';
-import { formatLiveRegsLog, insnUseDef, type CallParams } from '../../src/verifier/liveRegs.js';
+import { runCfgPasses } from '../../src/verifier/cfg/cfg.js';
+import { formatLiveRegsLog, insnUseDef, type CallParams } from '../../src/verifier/cfg/liveRegs.js';
 import { I, SOCKET_HELPER_PARAMS, encode, parseLiveRegs, socketCallParams } from './cfgAsm.js';
 
 

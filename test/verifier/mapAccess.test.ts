@@ -9,7 +9,7 @@ import { bpfAvailable } from '../../src/kernel/syscall.js';
 import { loadInKernel } from '../../src/kernel/oracle.js';
 import { CopyHistory } from '../../src/history/copy.js';
 import { verifyProgram } from '../../src/verifier/verify.js';
-import { normalizeMapLoads, resolvePseudoLdimm64 } from '../../src/verifier/mapAccess.js';
+import { normalizeMapLoads, resolvePseudoLdimm64 } from '../../src/verifier/check/mapAccess.js';
 import { liveProfile } from '../liveProfile.js';
 
 const MAPS: MapSpec[] = [

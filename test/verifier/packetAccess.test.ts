@@ -11,11 +11,11 @@ import { bpfAvailable } from '../../src/kernel/syscall.js';
 import { loadInKernel } from '../../src/kernel/oracle.js';
 import { CopyHistory } from '../../src/history/copy.js';
 import { verifyProgram } from '../../src/verifier/verify.js';
-import { normalizeMapLoads } from '../../src/verifier/mapAccess.js';
-import { RegType, type BpfRegState } from '../../src/verifier/reg.js';
-import { newRegState } from '../../src/verifier/regState.js';
-import { formatRegState } from '../../src/verifier/regfmt.js';
-import { AT_PKT_END, BEYOND_PKT_END } from '../../src/verifier/branch.js';
+import { normalizeMapLoads } from '../../src/verifier/check/mapAccess.js';
+import { RegType, type BpfRegState } from '../../src/verifier/state/reg.js';
+import { newRegState } from '../../src/verifier/state/regState.js';
+import { formatRegState } from '../../src/verifier/log/regfmt.js';
+import { AT_PKT_END, BEYOND_PKT_END } from '../../src/verifier/check/branch.js';
 import { liveProfile } from '../liveProfile.js';
 
 const MAPS: MapSpec[] = [

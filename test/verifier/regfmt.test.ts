@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { RegType, PTR_MAYBE_NULL } from '../../src/verifier/reg.js';
-import { makeScalarUnknown, makeScalarConst, markRegKnown, regBoundsSync, BPF_ADD_CONST64 } from '../../src/verifier/scalar.js';
-import { formatRegState, formatRegs, tnumStrn, printScalarRanges, regTypeStr, fmtSnum, fmtUnum } from '../../src/verifier/regfmt.js';
-import type { BpfRegState } from '../../src/verifier/reg.js';
+import { RegType, PTR_MAYBE_NULL } from '../../src/verifier/state/reg.js';
+import { makeScalarUnknown, makeScalarConst, markRegKnown, regBoundsSync, BPF_ADD_CONST64 } from '../../src/verifier/state/index.js';
+import { formatRegState, formatRegs, tnumStrn, printScalarRanges, regTypeStr, fmtSnum, fmtUnum } from '../../src/verifier/log/regfmt.js';
+import type { BpfRegState } from '../../src/verifier/state/reg.js';
 
 const ptr = (type: RegType, off = 0): BpfRegState => {
   const r = makeScalarUnknown();

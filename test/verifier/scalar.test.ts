@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { RegType } from '../../src/verifier/reg.js';
-import { cloneReg } from '../../src/verifier/regState.js';
+import { RegType } from '../../src/verifier/state/reg.js';
+import { cloneReg } from '../../src/verifier/state/regState.js';
 import {
   makeScalarUnknown, makeScalarConst, markRegKnown, markRegUnknown, markRegNotInit, markReg32Known, regBoundsSync,
   regBoundsSanityCheck, regContains, isRegConst, regConstValue, zextReg32, coerceRegToSize, coerceRegToSizeSx,
   coerceSubregToSizeSx, getRegWidth, reg32DeduceBounds, S64_MIN, S64_MAX, U64_MAX, S32_MIN, S32_MAX,
-} from '../../src/verifier/scalar.js';
-import { formatRegState } from '../../src/verifier/regfmt.js';
+} from '../../src/verifier/state/index.js';
+import { formatRegState } from '../../src/verifier/log/regfmt.js';
 
 const M = U64_MAX;
 /** A register with arbitrary (consistent) knowledge and a concrete member. */

@@ -3,9 +3,9 @@
 // including inconsistent registers that only dead branches produce.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { BpfRegState } from '../../src/verifier/reg.js';
-import { regBoundsSync, makeScalarUnknown, S64_MIN, S64_MAX, U64_MAX } from '../../src/verifier/scalar.js';
-import { fls64, tnumRange, tnumStep } from '../../src/verifier/tnum.js';
+import type { BpfRegState } from '../../src/verifier/state/reg.js';
+import { regBoundsSync, makeScalarUnknown, S64_MIN, S64_MAX, U64_MAX } from '../../src/verifier/state/index.js';
+import { fls64, tnumRange, tnumStep } from '../../src/verifier/state/tnum.js';
 
 // ---- reference: straightforward bigint formulation ----------------------------
 const M64 = (1n << 64n) - 1n;

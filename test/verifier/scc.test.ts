@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Insn } from '../../src/isa/insn.js';
 import { bpfAvailable, bpfProgLoad } from '../../src/kernel/syscall.js';
-import { runCfgPasses } from '../../src/verifier/cfg.js';
-import { insnSuccessors } from '../../src/verifier/scc.js';
+import { runCfgPasses } from '../../src/verifier/cfg/cfg.js';
+import { insnSuccessors } from '../../src/verifier/cfg/scc.js';
 import { I, encode, parseLiveRegs } from './cfgAsm.js';
 
 const run = (p: Insn[]) => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Insn } from '../../src/isa/insn.js';
 import { bpfAvailable, bpfProgLoad } from '../../src/kernel/syscall.js';
-import { runCfgPasses } from '../../src/verifier/cfg.js';
-import { checkSubprogs, findContainingSubprog, findSubprog } from '../../src/verifier/subprogs.js';
+import { runCfgPasses } from '../../src/verifier/cfg/cfg.js';
+import { checkSubprogs, findContainingSubprog, findSubprog } from '../../src/verifier/state/subprogs.js';
 import { I, encode, kernelError } from './cfgAsm.js';
 
 /** main calls n subprogs, each `r0 = 0; exit`. */

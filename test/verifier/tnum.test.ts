@@ -4,7 +4,7 @@ import {
   type Tnum, tnumConst, tnumRange, tnumAdd, tnumSub, tnumMul, tnumAnd, tnumOr, tnumXor, tnumNeg, tnumLshift,
   tnumRshift, tnumArshift, tnumUnion, tnumIntersect, tnumContains, tnumOverlap, tnumIn, tnumCast, tnumSubreg,
   tnumWithSubreg, tnumBswap16, tnumBswap32, tnumBswap64, tnumStep, tnumSbin, tnumIsAligned, TNUM_UNKNOWN, U64_MASK,
-} from '../../src/verifier/tnum.js';
+} from '../../src/verifier/state/tnum.js';
 
 const M = U64_MASK;
 /** A tnum plus one of its members. */

@@ -1,0 +1,435 @@
+// Precision backtracking: __mark_chain_precision walks the current state's
+// instruction history backwards, then its parents', computing which registers
+// and stack slots must be precise; backtrack_insn handles one instruction.
+import {
+  BPF_ALU, BPF_ALU64, BPF_LDX, BPF_STX, BPF_ST, BPF_JMP, BPF_JMP32, BPF_LD, BPF_END, BPF_NEG, BPF_MOV,
+  BPF_X, BPF_K, BPF_CALL, BPF_EXIT, BPF_IND, BPF_ABS, BPF_ATOMIC, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL,
+  BPF_REG_FP, opClass, opAlu, opMode, opSrc, opJmp,
+} from '../../isa/opcode.js';
+import type { Insn } from '../../isa/insn.js';
+import { disasmInsn } from '../../isa/disasm.js';
+import {
+  INSN_F_STACK_ACCESS, INSN_F_SPI_SHIFT, INSN_F_SPI_MASK, INSN_F_FRAMENO_MASK,
+  INSN_F_SRC_REG_STACK, INSN_F_DST_REG_STACK, type HistEntry,
+} from '../../history/history.js';
+import { type VerifierEnv, VerifierError, EFAULT, ENOTSUPP, verbose, logLevel2 } from '../state/env.js';
+import { RegType, type BpfRegState } from '../state/reg.js';
+import { BPF_REG_SIZE, MAX_CALL_FRAMES, SlotType, type BpfFuncState, type BpfStackState, type BpfVerifierState } from '../state/state.js';
+import { printVerifierState } from '../log/logState.js';
+import { fmtStackMask } from '../log/regfmt.js';
+import { findSubprog, subprogIsGlobal } from '../state/subprogInfo.js';
+import { isSyncCallbackCallingInsn } from '../cfg/cfg.js';
+import type { BacktrackState } from '../state/analysis.js';
+
+const BPF_REGMASK_ARGS = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5);
+const BPF_LOAD_ACQ = 0x100;
+
+
+export function btReset(bt: BacktrackState): void {
+  bt.frame = 0;
+  bt.regMasks.fill(0);
+  bt.stackMasks.fill(0n);
+}
+
+const btEmpty = (bt: BacktrackState): boolean => {
+  for (let i = 0; i <= bt.frame; i++) if (bt.regMasks[i] || bt.stackMasks[i]) return false;
+  return true;
+};
+export const btSetFrameReg = (bt: BacktrackState, fr: number, reg: number): void => {
+  bt.regMasks[fr] = (bt.regMasks[fr] as number) | (1 << reg);
+};
+const btClearFrameReg = (bt: BacktrackState, fr: number, reg: number): void => {
+  bt.regMasks[fr] = (bt.regMasks[fr] as number) & ~(1 << reg);
+};
+const btSetReg = (bt: BacktrackState, reg: number): void => btSetFrameReg(bt, bt.frame, reg);
+const btClearReg = (bt: BacktrackState, reg: number): void => btClearFrameReg(bt, bt.frame, reg);
+/** SLOT_BIT[i] = 1n << i, to avoid building bigint shifts on hot paths. */
+const SLOT_BIT: bigint[] = Array.from({ length: 64 }, (_, i) => 1n << BigInt(i));
+const slotBit = (i: number): bigint => SLOT_BIT[i] ?? 1n << BigInt(i);
+
+export const btSetFrameSlot = (bt: BacktrackState, fr: number, slot: number): void => {
+  bt.stackMasks[fr] = (bt.stackMasks[fr] as bigint) | slotBit(slot);
+};
+const btClearFrameSlot = (bt: BacktrackState, fr: number, slot: number): void => {
+  bt.stackMasks[fr] = (bt.stackMasks[fr] as bigint) & ~slotBit(slot);
+};
+const btRegMask = (bt: BacktrackState): number => bt.regMasks[bt.frame] as number;
+const btStackMask = (bt: BacktrackState): bigint => bt.stackMasks[bt.frame] as bigint;
+const btIsReg = (bt: BacktrackState, reg: number): boolean => ((bt.regMasks[bt.frame] as number) & (1 << reg)) !== 0;
+const btIsFrameReg = (bt: BacktrackState, fr: number, reg: number): boolean => ((bt.regMasks[fr] as number) & (1 << reg)) !== 0;
+const btIsFrameSlot = (bt: BacktrackState, fr: number, slot: number): boolean =>
+  ((bt.stackMasks[fr] as bigint) & slotBit(slot)) !== 0n;
+
+export function fmtRegMask(mask: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < 32; i++) if (mask & (1 << i)) out.push(`r${i}`);
+  return out.join(',');
+}
+
+
+// Linked registers: up to 6 entries of 10 bits (3 frameno, 6 spi/regno, 1 is_reg) plus a 4-bit count.
+export interface LinkedReg { frameno: number; spiOrReg: number; isReg: boolean }
+export const LINKED_REGS_MAX = 6;
+
+export function linkedRegsPack(regs: LinkedReg[]): bigint {
+  let val = 0n;
+  for (const e of regs) {
+    const tmp = BigInt(e.frameno) | (BigInt(e.spiOrReg) << 3n) | ((e.isReg ? 1n : 0n) << 9n);
+    val = (val << 10n) | tmp;
+  }
+  return (val << 4n) | BigInt(regs.length);
+}
+
+const unpacked = new Map<bigint, LinkedReg[]>();
+
+/** linked_regs_unpack, memoized: the same packed values recur along a walk. Do not mutate the result. */
+export function linkedRegsUnpack(val: bigint): LinkedReg[] {
+  let r = unpacked.get(val);
+  if (!r) {
+    r = linkedRegsUnpackRaw(val);
+    if (unpacked.size > 4096) unpacked.clear();
+    unpacked.set(val, r);
+  }
+  return r;
+}
+
+function linkedRegsUnpackRaw(val: bigint): LinkedReg[] {
+  const cnt = Number(val & 0xfn);
+  val >>= 4n;
+  const out: LinkedReg[] = [];
+  for (let i = 0; i < cnt; i++) {
+    out.push({ frameno: Number(val & 7n), spiOrReg: Number((val >> 3n) & 0x3fn), isReg: ((val >> 9n) & 1n) === 1n });
+    val >>= 10n;
+  }
+  return out;
+}
+
+function btSyncLinkedRegs(bt: BacktrackState, hist: HistEntry | null): void {
+  if (!hist || hist.linkedRegs === 0n) return;
+  const regs = linkedRegsUnpack(hist.linkedRegs);
+  const some = regs.some((e) => (e.isReg ? btIsFrameReg(bt, e.frameno, e.spiOrReg) : btIsFrameSlot(bt, e.frameno, e.spiOrReg)));
+  if (!some) return;
+  for (const e of regs) {
+    if (e.isReg) btSetFrameReg(bt, e.frameno, e.spiOrReg);
+    else btSetFrameSlot(bt, e.frameno, e.spiOrReg);
+  }
+}
+
+const isPseudoCall = (insn: Insn): boolean => insn.code === (BPF_JMP | BPF_CALL) && insn.src === BPF_PSEUDO_CALL;
+const isAtomicLoadInsn = (insn: Insn): boolean =>
+  opClass(insn.code) === BPF_STX && opMode(insn.code) === BPF_ATOMIC && insn.imm === BPF_LOAD_ACQ;
+
+function bug(env: VerifierEnv, msg: string): never {
+  verbose(env, `verifier bug: ${msg}\n`);
+  throw new VerifierError(EFAULT, msg);
+}
+
+/** Returns ENOTSUPP to request the conservative fallback, 0 otherwise. */
+export function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, hist: HistEntry | null, bt: BacktrackState): number {
+  const insn = env.insns[idx] as Insn;
+  const cls = opClass(insn.code);
+  const opcode = opAlu(insn.code);
+  const mode = opMode(insn.code);
+  const dreg = insn.dst;
+  const sreg = insn.src;
+
+  if (insn.code === 0) return 0;
+  if (logLevel2(env)) {
+    verbose(env, `mark_precise: frame${bt.frame}: regs=${fmtRegMask(btRegMask(bt))} stack=${fmtStackMask(btStackMask(bt))} before ${idx}: ${disasmInsn(env.insns, idx)}\n`);
+  }
+  btSyncLinkedRegs(bt, hist);
+
+  if (cls === BPF_ALU || cls === BPF_ALU64) {
+    if (!btIsReg(bt, dreg)) return 0;
+    if (opcode === BPF_END || opcode === BPF_NEG) return 0;
+    if (opcode === BPF_MOV) {
+      btClearReg(bt, dreg);
+      if (opSrc(insn.code) === BPF_X && sreg !== BPF_REG_FP) btSetReg(bt, sreg);
+    } else if (opSrc(insn.code) === BPF_X && sreg !== BPF_REG_FP) {
+      btSetReg(bt, sreg);
+    }
+  } else if (cls === BPF_LDX || isAtomicLoadInsn(insn)) {
+    if (!btIsReg(bt, dreg)) return 0;
+    btClearReg(bt, dreg);
+    if (!hist || !(hist.flags & INSN_F_STACK_ACCESS)) return 0;
+    const spi = (hist.flags >> INSN_F_SPI_SHIFT) & INSN_F_SPI_MASK;
+    const fr = hist.flags & INSN_F_FRAMENO_MASK;
+    btSetFrameSlot(bt, fr, spi);
+  } else if (cls === BPF_STX || cls === BPF_ST) {
+    if (btIsReg(bt, dreg)) return ENOTSUPP;
+    if (!hist || !(hist.flags & INSN_F_STACK_ACCESS)) return 0;
+    const spi = (hist.flags >> INSN_F_SPI_SHIFT) & INSN_F_SPI_MASK;
+    const fr = hist.flags & INSN_F_FRAMENO_MASK;
+    if (!btIsFrameSlot(bt, fr, spi)) return 0;
+    btClearFrameSlot(bt, fr, spi);
+    if (cls === BPF_STX) btSetReg(bt, sreg);
+  } else if (cls === BPF_JMP || cls === BPF_JMP32) {
+    const jop = opJmp(insn.code);
+    if (isPseudoCall(insn)) {
+      const subprog = findSubprog(env, idx + insn.imm + 1);
+      if (subprog < 0) throw new VerifierError(EFAULT, 'find_subprog');
+      if (subprogIsGlobal(env, subprog)) {
+        if (idx + 1 !== subseqIdx) bug(env, 'extra insn from subprog');
+        if (btRegMask(bt) & BPF_REGMASK_ARGS) bug(env, `global subprog unexpected regs ${btRegMask(bt).toString(16)}`);
+        btClearReg(bt, 0);
+        return 0;
+      }
+      if (btRegMask(bt) & ~BPF_REGMASK_ARGS) bug(env, `static subprog unexpected regs ${btRegMask(bt).toString(16)}`);
+      if (btStackMask(bt) !== 0n) bug(env, `static subprog leftover stack slots ${btStackMask(bt).toString(16)}`);
+      for (let i = 1; i <= 5; i++) {
+        if (btIsReg(bt, i)) {
+          btClearReg(bt, i);
+          btSetFrameReg(bt, bt.frame - 1, i);
+        }
+      }
+      if (bt.frame === 0) bug(env, 'subprog exit from frame 0');
+      bt.frame--;
+      return 0;
+    } else if (isSyncCallbackCallingInsn(env, insn) && idx !== subseqIdx - 1) {
+      if (btRegMask(bt) & ~BPF_REGMASK_ARGS) bug(env, `callback unexpected regs ${btRegMask(bt).toString(16)}`);
+      if (btStackMask(bt) !== 0n) bug(env, `callback leftover stack slots ${btStackMask(bt).toString(16)}`);
+      for (let i = 1; i <= 5; i++) btClearReg(bt, i);
+      if (bt.frame === 0) bug(env, 'subprog exit from frame 0');
+      bt.frame--;
+      return 0;
+    } else if (jop === BPF_CALL) {
+      if (insn.src === BPF_PSEUDO_KFUNC_CALL && insn.imm === 0) return ENOTSUPP;
+      btClearReg(bt, 0);
+      if (btRegMask(bt) & BPF_REGMASK_ARGS) bug(env, `backtracking call unexpected regs ${btRegMask(bt).toString(16)}`);
+    } else if (jop === BPF_EXIT) {
+      const intoCallback = subseqIdx >= 0 && !!env.aux[subseqIdx]?.callsCallback;
+      // callbackExitKeepsArgs: the caller's r1-r5 marks stay set across the callback body
+      const keepArgs = intoCallback && env.opts.switches.callbackExitKeepsArgs;
+      if (intoCallback && !keepArgs) for (let i = 1; i <= 5; i++) btClearReg(bt, i);
+      if (!keepArgs && btRegMask(bt) & BPF_REGMASK_ARGS) bug(env, `backtracking exit unexpected regs ${btRegMask(bt).toString(16)}`);
+      const r0Precise = subseqIdx - 1 >= 0 && isPseudoCall(env.insns[subseqIdx - 1] as Insn) && btIsReg(bt, 0);
+      btClearReg(bt, 0);
+      if (bt.frame === MAX_CALL_FRAMES - 1) bug(env, `subprog enter from frame ${bt.frame}`);
+      bt.frame++;
+      if (r0Precise) btSetReg(bt, 0);
+      return 0;
+    } else if (opSrc(insn.code) === BPF_X) {
+      if (!btIsReg(bt, dreg) && !btIsReg(bt, sreg)) return 0;
+      if (!hist || !(hist.flags & INSN_F_SRC_REG_STACK)) btSetReg(bt, sreg);
+      if (!hist || !(hist.flags & INSN_F_DST_REG_STACK)) btSetReg(bt, dreg);
+    } else if (opSrc(insn.code) === BPF_K) {
+      // dreg <cond> K: nothing new.
+    }
+  } else if (cls === BPF_LD) {
+    if (!btIsReg(bt, dreg)) return 0;
+    btClearReg(bt, dreg);
+    if (mode === BPF_IND || mode === BPF_ABS) return ENOTSUPP;
+  }
+  btSyncLinkedRegs(bt, hist);
+  return 0;
+}
+
+const isSpilledReg = (s: BpfStackState): boolean => s.slotType[BPF_REG_SIZE - 1] === SlotType.STACK_SPILL;
+const isSpilledScalarReg = (s: BpfStackState): boolean => isSpilledReg(s) && s.spilledPtr.type === RegType.SCALAR_VALUE;
+
+export function markAllScalarsPrecise(env: VerifierEnv, start: BpfVerifierState): void {
+  if (logLevel2(env)) verbose(env, `mark_precise: frame${start.curframe}: falling back to forcing all scalars precise\n`);
+  for (let st = start.parent; st; st = st.parent) {
+    for (let i = 0; i <= st.curframe; i++) {
+      const func = st.frame[i] as BpfFuncState;
+      for (let j = 0; j < BPF_REG_FP; j++) {
+        const reg = func.regs[j];
+        if (!reg || reg.type !== RegType.SCALAR_VALUE || reg.precise) continue;
+        reg.precise = true;
+        if (logLevel2(env)) verbose(env, `force_precise: frame${i}: forcing r${j} to be precise\n`);
+      }
+      for (let j = 0; j < func.allocatedStack / BPF_REG_SIZE; j++) {
+        const slot = func.stack[j] as BpfStackState;
+        if (!isSpilledReg(slot)) continue;
+        const reg = slot.spilledPtr;
+        if (reg.type !== RegType.SCALAR_VALUE || reg.precise) continue;
+        reg.precise = true;
+        if (logLevel2(env)) verbose(env, `force_precise: frame${i}: forcing fp${-(j + 1) * 8} to be precise\n`);
+      }
+    }
+  }
+}
+
+export function markAllScalarsImprecise(st: BpfVerifierState): void {
+  for (let i = 0; i <= st.curframe; i++) {
+    const func = st.frame[i] as BpfFuncState;
+    for (let j = 0; j < BPF_REG_FP; j++) {
+      const reg = func.regs[j];
+      if (reg && reg.type === RegType.SCALAR_VALUE) reg.precise = false;
+    }
+    for (let j = 0; j < func.allocatedStack / BPF_REG_SIZE; j++) {
+      const slot = func.stack[j] as BpfStackState;
+      if (!isSpilledReg(slot)) continue;
+      if (slot.spilledPtr.type === RegType.SCALAR_VALUE) slot.spilledPtr.precise = false;
+    }
+  }
+}
+
+/** get_prev_insn_idx: returns -1 (ENOENT) when the state's instructions are exhausted. */
+function getPrevInsnIdx(st: BpfVerifierState, i: number, hist: { cnt: number; at: (k: number) => HistEntry }): number {
+  const cnt = hist.cnt;
+  if (i === st.firstInsnIdx) {
+    if (cnt === 0) return -1;
+    if (cnt === 1 && hist.at(0).idx === i) return -1;
+  }
+  if (cnt && hist.at(cnt - 1).idx === i) {
+    const prev = hist.at(cnt - 1).prevIdx;
+    hist.cnt--;
+    return prev;
+  }
+  return i - 1;
+}
+
+/**
+ * __mark_chain_precision. `regno` >= 0 seeds the backtrack state with that
+ * register; otherwise env.bt must already hold the masks. Returns whether any
+ * precise mark changed.
+ */
+export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierState, regno: number): boolean {
+  if (!env.bpfCapable) return false;
+  const bt = env.bt;
+  let changed = false;
+  let st: BpfVerifierState | null = starting;
+  let firstIdx = st.firstInsnIdx;
+  let lastIdx = starting.insnIdx;
+  let subseqIdx = -1;
+  let skipFirst = true;
+  bt.frame = starting.curframe;
+
+  if (regno >= 0) {
+    const reg = (st.frame[bt.frame] as BpfFuncState).regs[regno];
+    if (!reg || reg.type !== RegType.SCALAR_VALUE) bug(env, 'backtracking misuse');
+    btSetReg(bt, regno);
+  }
+  if (btEmpty(bt)) return false;
+
+  for (;;) {
+    const cursor = env.hist.cursor(st, lastIdx);
+    const hist = { cnt: cursor.count, at: (k: number) => cursor.at(k) };
+    if (logLevel2(env)) verbose(env, `mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseqIdx} \n`);
+    if (lastIdx < 0) {
+      const f0 = st.frame[0] as BpfFuncState;
+      if (st.curframe === 0 && f0.subprogno > 0 && f0.callsite === -1 && btStackMask(bt) === 0n && (btRegMask(bt) & ~BPF_REGMASK_ARGS) === 0) {
+        const mask = btRegMask(bt);
+        for (let i = 0; i < 32; i++) {
+          if (!(mask & (1 << i))) continue;
+          const reg = f0.regs[i];
+          btClearReg(bt, i);
+          if (reg && reg.type === RegType.SCALAR_VALUE) {
+            reg.precise = true;
+            changed = true;
+          }
+        }
+        return changed;
+      }
+      bug(env, `backtracking func entry subprog ${f0.subprogno} reg_mask ${btRegMask(bt).toString(16)} stack_mask ${btStackMask(bt).toString(16)}`);
+    }
+    for (let i = lastIdx; ;) {
+      let err = 0;
+      if (skipFirst) skipFirst = false;
+      else {
+        const top = hist.cnt > 0 ? hist.at(hist.cnt - 1) : null;
+        const entry = top && top.idx === i ? top : null;
+        err = backtrackInsn(env, i, subseqIdx, entry, bt);
+      }
+      if (err === ENOTSUPP) {
+        markAllScalarsPrecise(env, starting);
+        btReset(bt);
+        return changed;
+      }
+      if (btEmpty(bt)) return changed;
+      subseqIdx = i;
+      i = getPrevInsnIdx(st, i, hist);
+      if (i === -1) break;
+      if (i >= env.insns.length) bug(env, `backtracking idx ${i}`);
+    }
+    st = st.parent;
+    if (!st) break;
+
+    for (let fr = bt.frame; fr >= 0; fr--) {
+      // A corrupted history (e.g. a clobbered shared slice) can walk into a
+      // frame this parent does not have. The kernel only touches such a frame
+      // when it has marks to apply or prints it at log level 2, and then
+      // dereferences NULL; the model reports that as a verifier bug.
+      if (fr > st.curframe) {
+        if ((bt.regMasks[fr] as number) || (bt.stackMasks[fr] as bigint) || logLevel2(env)) {
+          bug(env, `NULL frame dereference: backtracking frame ${fr} of a parent state with curframe ${st.curframe}`);
+        }
+        continue;
+      }
+      const func = st.frame[fr] as BpfFuncState;
+      const rmask = bt.regMasks[fr] as number;
+      for (let i = 0; i < 32; i++) {
+        if (!(rmask & (1 << i))) continue;
+        const reg = func.regs[i];
+        if (!reg || reg.type !== RegType.SCALAR_VALUE) {
+          btClearFrameReg(bt, fr, i);
+          continue;
+        }
+        if (reg.precise) btClearFrameReg(bt, fr, i);
+        else {
+          reg.precise = true;
+          changed = true;
+        }
+      }
+      const smask = bt.stackMasks[fr] as bigint;
+      for (let i = 0; smask !== 0n && i < 64; i++) {
+        if (!(smask & slotBit(i))) continue;
+        if (i >= func.allocatedStack / BPF_REG_SIZE) bug(env, `stack slot ${i}, total slots ${func.allocatedStack / BPF_REG_SIZE}`);
+        const slot = func.stack[i] as BpfStackState;
+        if (!isSpilledScalarReg(slot)) {
+          btClearFrameSlot(bt, fr, i);
+          continue;
+        }
+        if (slot.spilledPtr.precise) btClearFrameSlot(bt, fr, i);
+        else {
+          slot.spilledPtr.precise = true;
+          changed = true;
+        }
+      }
+      if (logLevel2(env)) {
+        verbose(env, `mark_precise: frame${fr}: parent state regs=${fmtRegMask(bt.regMasks[fr] as number)} stack=${fmtStackMask(bt.stackMasks[fr] as bigint)}: `);
+        printVerifierState(env, st, fr, true);
+      }
+    }
+    if (btEmpty(bt)) return changed;
+    subseqIdx = firstIdx;
+    lastIdx = st.lastInsnIdx;
+    firstIdx = st.firstInsnIdx;
+  }
+  if (!btEmpty(bt)) {
+    markAllScalarsPrecise(env, starting);
+    btReset(bt);
+  }
+  return changed;
+}
+
+export const markChainPrecision = (env: VerifierEnv, regno: number): boolean =>
+  markChainPrecisionFrom(env, env.curState, regno);
+
+/** propagate_precision: returns whether any mark changed. */
+export function propagatePrecision(env: VerifierEnv, old: BpfVerifierState, cur: BpfVerifierState): boolean {
+  const bt = env.bt;
+  for (let fr = old.curframe; fr >= 0; fr--) {
+    const state = old.frame[fr] as BpfFuncState;
+    let first = true;
+    for (let i = 0; i < BPF_REG_FP; i++) {
+      const r = state.regs[i] as BpfRegState;
+      if (r.type !== RegType.SCALAR_VALUE || !r.precise) continue;
+      if (logLevel2(env)) verbose(env, first ? `frame ${fr}: propagating r${i}` : `,r${i}`);
+      btSetFrameReg(bt, fr, i);
+      first = false;
+    }
+    for (let i = 0; i < state.allocatedStack / BPF_REG_SIZE; i++) {
+      const s = state.stack[i] as BpfStackState;
+      if (!isSpilledReg(s)) continue;
+      const r = s.spilledPtr;
+      if (r.type !== RegType.SCALAR_VALUE || !r.precise) continue;
+      if (logLevel2(env)) verbose(env, first ? `frame ${fr}: propagating fp${(-i - 1) * BPF_REG_SIZE}` : `,fp${(-i - 1) * BPF_REG_SIZE}`);
+      btSetFrameSlot(bt, fr, i);
+      first = false;
+    }
+    if (!first) verbose(env, '\n');
+  }
+  return markChainPrecisionFrom(env, cur, -1);
+}

@@ -1,0 +1,31 @@
+// update_branch_counts and freeing explored states once no path needs them.
+import { type VerifierEnv, type BpfVerifierStateList, VerifierError, EFAULT } from '../state/env.js';
+import type { BpfVerifierState } from '../state/state.js';
+import { stateListOf } from '../state/states.js';
+import { maybeExitScc, incompleteReadMarks } from './sccVisit.js';
+
+export function maybeFreeVerifierState(env: VerifierEnv, sl: BpfVerifierStateList): void {
+  if (!sl.inFreeList || sl.state.branches !== 0 || incompleteReadMarks(env, sl.state)) return;
+  const i = env.freeList.indexOf(sl);
+  if (i >= 0) env.freeList.splice(i, 1);
+  env.stateListOf.delete(sl.state);
+  env.hist.release(sl.state, env.insnIdx);
+  env.freeListSize--;
+}
+
+export function updateBranchCounts(env: VerifierEnv, start: BpfVerifierState): void {
+  let st: BpfVerifierState | null = start;
+  let sl: BpfVerifierStateList | null = null;
+  while (st) {
+    const br = --st.branches;
+    if (br < 0) throw new VerifierError(EFAULT, 'branches_to_explore < 0');
+    if (br) break;
+    env.hist.finalize(st, env.insnIdx);
+    maybeExitScc(env, st);
+    const parent: BpfVerifierState | null = st.parent;
+    const parentSl = parent ? stateListOf(env, parent) : null;
+    if (sl) maybeFreeVerifierState(env, sl);
+    st = parent;
+    sl = parentSl;
+  }
+}

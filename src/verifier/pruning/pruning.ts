@@ -1,0 +1,374 @@
+// State pruning: is_state_visited with its checkpoint heuristics,
+// states_equal / regsafe / stacksafe, clean_live_states, propagate_precision.
+import { BPF_REG_FP, MAX_BPF_REG, BPF_JMP, BPF_JCOND } from '../../isa/opcode.js';
+import { type VerifierEnv, type BpfVerifierStateList, VerifierError, EINVAL, verbose } from '../state/env.js';
+import { RegType, BPF_ADD_CONST, type BpfRegState } from '../state/reg.js';
+import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, type BpfVerifierState } from '../state/state.js';
+import { tnumIn } from '../state/tnum.js';
+import { frameInsnIdx, sameCallsites } from '../state/frames.js';
+import { newRegState } from '../state/regState.js';
+import { markRegNotInit, markRegUnknown } from '../state/scalar.js';
+import { printVerifierState } from '../log/logState.js';
+import { markAllScalarsImprecise, propagatePrecision } from '../precision/backtrack.js';
+import { cloneVerifierState, updatePeakStates } from '../state/states.js';
+import { maybeFreeVerifierState } from './branchCounts.js';
+import { maybeEnterScc, addSccBackedge, incompleteReadMarks } from './sccVisit.js';
+import { bpfLiveStackQueryInit, bpfStackSlotAlive } from '../liveness/liveness.js';
+import { pushJmpHistory } from '../state/history.js';
+
+export const enum ExactLevel { NOT_EXACT, EXACT, RANGE_WITHIN }
+
+export interface IdMap {
+  old: number[];
+  cur: number[];
+  tmpIdGen: number;
+  /** stackMiscPruningInLoops: RANGE_WITHIN relaxes NOT_INIT and slot types as NOT_EXACT does. */
+  looseLoops: boolean;
+}
+
+function checkIds(oldId: number, curId: number, m: IdMap): boolean {
+  if (!oldId !== !curId) return false;
+  if (oldId === 0) return true;
+  for (let i = 0; i < m.old.length; i++) {
+    if (m.old[i] === oldId) return m.cur[i] === curId;
+    if (m.cur[i] === curId) return false;
+  }
+  m.old.push(oldId);
+  m.cur.push(curId);
+  return true;
+}
+
+/** 6.18.y: an old id of 0 means "independent", which any current id satisfies. */
+function checkScalarIds(oldId: number, curId: number, m: IdMap): boolean {
+  if (!oldId) return true;
+  const c = curId ? curId : ++m.tmpIdGen;
+  if (!checkIds(oldId, c, m)) return false;
+  // Linked deltas: the base ids must map consistently too.
+  if (oldId & BPF_ADD_CONST) return checkIds((oldId & ~BPF_ADD_CONST) >>> 0, (c & ~BPF_ADD_CONST) >>> 0, m);
+  return true;
+}
+
+const rangeWithin = (o: BpfRegState, c: BpfRegState): boolean =>
+  o.umin <= c.umin && o.umax >= c.umax && o.smin <= c.smin && o.smax >= c.smax &&
+  o.u32Min <= c.u32Min && o.u32Max >= c.u32Max && o.s32Min <= c.s32Min && o.s32Max >= c.s32Max;
+
+/** memcmp of the struct up to (not including) `id`: type, off, map/range, var_off and bounds. */
+function regsSameUpToId(o: BpfRegState, c: BpfRegState): boolean {
+  return o.type === c.type && o.typeFlags === c.typeFlags && o.off === c.off && o.range === c.range &&
+    o.mapIndex === c.mapIndex && o.varOff.value === c.varOff.value && o.varOff.mask === c.varOff.mask &&
+    o.smin === c.smin && o.smax === c.smax && o.umin === c.umin && o.umax === c.umax &&
+    o.s32Min === c.s32Min && o.s32Max === c.s32Max && o.u32Min === c.u32Min && o.u32Max === c.u32Max;
+}
+
+/** memcmp up to var_off: type, off, map/range. */
+const regsSameUpToVarOff = (o: BpfRegState, c: BpfRegState): boolean =>
+  o.type === c.type && o.typeFlags === c.typeFlags && o.off === c.off && o.range === c.range && o.mapIndex === c.mapIndex;
+
+export const regsExact = (o: BpfRegState, c: BpfRegState, m: IdMap): boolean =>
+  regsSameUpToId(o, c) && checkIds(o.id, c.id, m) && checkIds(o.refObjId, c.refObjId, m);
+
+function regsafe(o: BpfRegState, c: BpfRegState, m: IdMap, exact: ExactLevel): boolean {
+  if (exact === ExactLevel.EXACT) return regsExact(o, c, m);
+  if (o.type === RegType.NOT_INIT) {
+    if (exact === ExactLevel.NOT_EXACT || m.looseLoops || c.type === RegType.NOT_INIT) return true;
+  }
+  if (o.type !== c.type || o.typeFlags !== c.typeFlags) return false;
+  switch (o.type) {
+    case RegType.SCALAR_VALUE:
+      if (!o.precise && exact === ExactLevel.NOT_EXACT) return true;
+      if (o.id && (o.id & BPF_ADD_CONST) !== (c.id & BPF_ADD_CONST)) return false;
+      if ((o.id & BPF_ADD_CONST) && o.off !== c.off) return false;
+      if (!checkScalarIds(o.id, c.id, m)) return false;
+      return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+    case RegType.PTR_TO_MAP_KEY:
+    case RegType.PTR_TO_MAP_VALUE:
+    case RegType.PTR_TO_MEM:
+    case RegType.PTR_TO_BUF:
+    case RegType.PTR_TO_TP_BUFFER:
+      return regsSameUpToVarOff(o, c) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) &&
+        checkIds(o.id, c.id, m) && checkIds(o.refObjId, c.refObjId, m);
+    case RegType.PTR_TO_PACKET_META:
+    case RegType.PTR_TO_PACKET:
+      // 6.18.y: an AT/BEYOND_PKT_END marker only matches the same marker
+      if (o.range < 0 || c.range < 0) {
+        if (o.range !== c.range) return false;
+      } else if (o.range > c.range) {
+        return false;
+      }
+      if (o.off !== c.off) return false;
+      if (!checkIds(o.id, c.id, m)) return false;
+      return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+    case RegType.PTR_TO_STACK:
+      return regsExact(o, c, m) && o.frameno === c.frameno;
+    case RegType.PTR_TO_ARENA:
+      return true;
+    default:
+      return regsExact(o, c, m);
+  }
+}
+
+const UNBOUND_REG: BpfRegState = (() => {
+  const r = newRegState();
+  markRegUnknown(r);
+  return r;
+})();
+
+const isSpilledScalarReg64 = (s: BpfStackState): boolean =>
+  s.spilledPtr.type === RegType.SCALAR_VALUE && s.slotType.every((t) => t === SlotType.STACK_SPILL);
+
+function isStackAllMisc(env: VerifierEnv, s: BpfStackState): boolean {
+  for (const t of s.slotType) {
+    if (t === SlotType.STACK_MISC || (t === SlotType.STACK_INVALID && env.allowUninitStack)) continue;
+    return false;
+  }
+  return true;
+}
+
+function scalarRegForStack(env: VerifierEnv, s: BpfStackState): BpfRegState | null {
+  if (isSpilledScalarReg64(s)) return s.spilledPtr;
+  if (isStackAllMisc(env, s)) return UNBOUND_REG;
+  return null;
+}
+
+function stacksafe(env: VerifierEnv, old: BpfFuncState, cur: BpfFuncState, m: IdMap, exact: ExactLevel): boolean {
+  for (let i = 0; i < old.allocatedStack; i++) {
+    const spi = Math.floor(i / BPF_REG_SIZE);
+    const b = i % BPF_REG_SIZE;
+    const os = old.stack[spi] as BpfStackState;
+    const cs = cur.stack[spi];
+    const ot = os.slotType[b] as SlotType;
+    const byteExact = m.looseLoops ? exact === ExactLevel.EXACT : exact !== ExactLevel.NOT_EXACT;
+    if (byteExact && (i >= cur.allocatedStack || ot !== (cs as BpfStackState).slotType[b])) return false;
+    if (ot === SlotType.STACK_INVALID) continue;
+    if (env.allowUninitStack && ot === SlotType.STACK_MISC) continue;
+    if (i >= cur.allocatedStack || !cs) return false;
+    const oldReg = scalarRegForStack(env, os);
+    const curReg = scalarRegForStack(env, cs);
+    if (oldReg && curReg) {
+      if (!regsafe(oldReg, curReg, m, exact)) return false;
+      i += BPF_REG_SIZE - 1;
+      continue;
+    }
+    const ct = cs.slotType[b] as SlotType;
+    if (ot === SlotType.STACK_MISC && ct === SlotType.STACK_ZERO) continue;
+    if (ot !== ct) return false;
+    if (b !== BPF_REG_SIZE - 1) continue;
+    switch (os.slotType[BPF_REG_SIZE - 1]) {
+      case SlotType.STACK_SPILL:
+        if (!regsafe(os.spilledPtr, cs.spilledPtr, m, exact)) return false;
+        break;
+      case SlotType.STACK_MISC:
+      case SlotType.STACK_ZERO:
+      case SlotType.STACK_INVALID:
+        continue;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+function funcStatesEqual(env: VerifierEnv, old: BpfFuncState, cur: BpfFuncState, insnIdx: number, exact: ExactLevel, m: IdMap): boolean {
+  const live = env.aux[insnIdx]?.liveRegsBefore ?? 0xffff;
+  if (old.callbackDepth > cur.callbackDepth) return false;
+  for (let i = 0; i < MAX_BPF_REG; i++) {
+    if ((live & (1 << i)) && !regsafe(old.regs[i] as BpfRegState, cur.regs[i] as BpfRegState, m, exact)) return false;
+  }
+  return stacksafe(env, old, cur, m, exact);
+}
+
+export const newIdMap = (env: VerifierEnv): IdMap =>
+  ({ old: [], cur: [], tmpIdGen: env.idGen, looseLoops: env.opts.switches.stackMiscPruningInLoops });
+
+export function statesEqual(env: VerifierEnv, old: BpfVerifierState, cur: BpfVerifierState, exact: ExactLevel): boolean {
+  if (old.curframe !== cur.curframe) return false;
+  const m = newIdMap(env);
+  if (old.speculative && !cur.speculative) return false;
+  for (let i = 0; i <= old.curframe; i++) {
+    const insnIdx = frameInsnIdx(old, i);
+    if ((old.frame[i] as BpfFuncState).callsite !== (cur.frame[i] as BpfFuncState).callsite) return false;
+    if (!funcStatesEqual(env, old.frame[i] as BpfFuncState, cur.frame[i] as BpfFuncState, insnIdx, exact, m)) return false;
+  }
+  return true;
+}
+
+
+function cleanFuncState(env: VerifierEnv, st: BpfFuncState, ip: number): void {
+  const live = env.aux[ip]?.liveRegsBefore ?? 0xffff;
+  for (let i = 0; i < BPF_REG_FP; i++) {
+    if (!(live & (1 << i))) markRegNotInit(st.regs[i] as BpfRegState);
+  }
+  for (let i = 0; i < st.allocatedStack / BPF_REG_SIZE; i++) {
+    if (!bpfStackSlotAlive(env, st.frameno, i)) {
+      const s = st.stack[i] as BpfStackState;
+      markRegNotInit(s.spilledPtr);
+      s.slotType.fill(SlotType.STACK_INVALID);
+    }
+  }
+}
+
+function cleanVerifierState(env: VerifierEnv, st: BpfVerifierState): void {
+  bpfLiveStackQueryInit(env, st);
+  st.cleaned = true;
+  for (let i = 0; i <= st.curframe; i++) cleanFuncState(env, st.frame[i] as BpfFuncState, frameInsnIdx(st, i));
+}
+
+/** incomplete_read_marks; no SCC holds a backedge while numBackedges is 0. */
+const readMarksIncomplete = (env: VerifierEnv, st: BpfVerifierState): boolean =>
+  env.numBackedges !== 0 && incompleteReadMarks(env, st);
+
+function cleanLiveStates(env: VerifierEnv, insn: number, cur: BpfVerifierState, head: BpfVerifierStateList[]): void {
+  for (const sl of head) {
+    if (sl.state.branches) continue;
+    if (sl.state.insnIdx !== insn || !sameCallsites(sl.state, cur)) continue;
+    if (sl.state.cleaned) continue;
+    if (readMarksIncomplete(env, sl.state)) continue;
+    cleanVerifierState(env, sl.state);
+  }
+}
+
+const statesMaybeLooping = (old: BpfVerifierState, cur: BpfVerifierState): boolean => {
+  const fr = cur.curframe;
+  if (old.curframe !== fr) return false;
+  const fo = old.frame[fr] as BpfFuncState;
+  const fc = cur.frame[fr] as BpfFuncState;
+  for (let i = 0; i < MAX_BPF_REG; i++) {
+    const a = fo.regs[i] as BpfRegState;
+    const b = fc.regs[i] as BpfRegState;
+    // memcmp up to frameno: everything but frameno, subreg_def and precise.
+    if (!regsSameUpToId(a, b) || a.id !== b.id || a.refObjId !== b.refObjId) return false;
+  }
+  return true;
+};
+
+const isMayGotoInsnAt = (env: VerifierEnv, idx: number): boolean =>
+  env.insns[idx]?.code === (BPF_JMP | BPF_JCOND);
+
+export function exploredBucket(env: VerifierEnv, idx: number): BpfVerifierStateList[] {
+  const cur = env.curState;
+  const callsite = (cur.frame[cur.curframe] as BpfFuncState).callsite;
+  const b = ((idx ^ callsite) >>> 0) % env.insns.length;
+  let head = env.explored[b];
+  if (!head) {
+    head = [];
+    env.explored[b] = head;
+  }
+  return head;
+}
+
+/** Returns true when the current state is pruned. */
+export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
+  const cur = env.curState;
+  const aux = env.aux[insnIdx];
+  const forceNewState = env.testStateFreq || !!aux?.forceCheckpoint || env.hist.cursor(cur, insnIdx).count > 40;
+  let addNewState = forceNewState;
+  if (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8) addNewState = true;
+
+  const head = exploredBucket(env, insnIdx);
+  cleanLiveStates(env, insnIdx, cur, head);
+
+  let statesCnt = 0;
+  // Iterate over a snapshot: evictions remove nodes while walking (list_for_each_safe).
+  for (const sl of head.slice()) {
+    statesCnt++;
+    if (sl.state.insnIdx !== insnIdx) continue;
+    let loop = false;
+    let hit = false;
+    if (sl.state.branches) {
+      const frame = sl.state.frame[sl.state.curframe] as BpfFuncState;
+      let skipInfLoopCheck = false;
+      if (frame.inAsyncCallbackFn && frame.asyncEntryCnt !== (cur.frame[cur.curframe] as BpfFuncState).asyncEntryCnt) {
+        skipInfLoopCheck = true;
+      } else if (isMayGotoInsnAt(env, insnIdx) && sl.state.mayGotoDepth !== cur.mayGotoDepth &&
+        statesEqual(env, sl.state, cur, ExactLevel.RANGE_WITHIN)) {
+        loop = true;
+        hit = true;
+      } else if (aux?.callsCallback) {
+        if (statesEqual(env, sl.state, cur, ExactLevel.RANGE_WITHIN)) {
+          hit = true;
+          loop = env.opts.switches.sccCallbackLoops;
+        }
+        else skipInfLoopCheck = true;
+      }
+      if (!hit && !skipInfLoopCheck) {
+        if (statesMaybeLooping(sl.state, cur) && statesEqual(env, sl.state, cur, ExactLevel.EXACT) &&
+          sl.state.mayGotoDepth === cur.mayGotoDepth && sl.state.callbackUnrollDepth === cur.callbackUnrollDepth) {
+          verbose(env, `infinite loop detected at insn ${insnIdx}\n`);
+          verbose(env, 'cur state:');
+          printVerifierState(env, cur, cur.curframe, true);
+          verbose(env, 'old state:');
+          printVerifierState(env, sl.state, cur.curframe, true);
+          throw new VerifierError(EINVAL, 'infinite loop');
+        }
+      }
+      if (!hit) {
+        if (!forceNewState && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) {
+          addNewState = false;
+        }
+        miss(env, sl, addNewState, insnIdx, head);
+        continue;
+      }
+    } else {
+      loop = readMarksIncomplete(env, sl.state);
+      hit = statesEqual(env, sl.state, cur, loop ? ExactLevel.RANGE_WITHIN : ExactLevel.NOT_EXACT);
+      if (!hit) {
+        miss(env, sl, addNewState, insnIdx, head);
+        continue;
+      }
+    }
+    // hit
+    sl.hitCnt++;
+    if (env.aux[env.insnIdx]?.jmpPoint) pushJmpHistory(env, cur, 0, 0n);
+    propagatePrecision(env, sl.state, cur);
+    if (loop) {
+      const backedge = cloneVerifierState(env, cur, 'backedge');
+      backedge.equalState = sl.state;
+      backedge.insnIdx = insnIdx;
+      addSccBackedge(env, sl.state, backedge);
+    }
+    return true;
+  }
+
+  if (env.maxStatesPerInsn < statesCnt) env.maxStatesPerInsn = statesCnt;
+  if (!env.bpfCapable && statesCnt > 64) return false;
+  if (!addNewState) return false;
+
+  env.totalStates++;
+  env.exploredStatesSize++;
+  updatePeakStates(env);
+  env.prevJmpsProcessed = env.jmpsProcessed;
+  env.prevInsnProcessed = env.insnProcessed;
+  if (env.bpfCapable) markAllScalarsImprecise(cur);
+
+  const nw = cloneVerifierState(env, cur, 'checkpoint');
+  nw.insnIdx = insnIdx;
+  if (nw.branches !== 1) {
+    verbose(env, `verifier bug: is_state_visited:branches_to_explore=${nw.branches} insn ${insnIdx}\n`);
+  }
+  maybeEnterScc(env, nw);
+  const sl: BpfVerifierStateList = { state: nw, missCnt: 0, hitCnt: 0, inFreeList: false };
+  env.stateListOf.set(nw, sl);
+  env.checkpoints.push(nw);
+  env.hist.seal(nw, 'checkpoint', insnIdx);
+  cur.parent = nw;
+  cur.firstInsnIdx = insnIdx;
+  cur.dfsDepth = nw.dfsDepth + 1;
+  env.hist.resetForChild(cur, nw, insnIdx);
+  head.unshift(sl);
+  return false;
+}
+
+function miss(env: VerifierEnv, sl: BpfVerifierStateList, addNewState: boolean, insnIdx: number, head: BpfVerifierStateList[]): void {
+  if (addNewState) sl.missCnt++;
+  const n = env.aux[insnIdx]?.forceCheckpoint && sl.state.branches > 0 ? 64 : 3;
+  if (sl.missCnt > sl.hitCnt * n + n) {
+    sl.inFreeList = true;
+    const i = head.indexOf(sl);
+    if (i >= 0) head.splice(i, 1);
+    env.freeList.unshift(sl);
+    env.freeListSize++;
+    env.exploredStatesSize--;
+    maybeFreeVerifierState(env, sl);
+  }
+}
+

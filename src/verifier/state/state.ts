@@ -1,0 +1,63 @@
+// struct bpf_func_state / bpf_verifier_state. A state holds a stack of frames
+// from the start so calls and callbacks fit later.
+import type { BpfRegState } from './reg.js';
+import type { HistSlot } from '../../history/history.js';
+
+export const MAX_BPF_STACK = 512;
+export const BPF_REG_SIZE = 8;
+export const MAX_CALL_FRAMES = 8;
+
+export enum SlotType {
+  STACK_INVALID = 0,
+  STACK_SPILL,
+  STACK_MISC,
+  STACK_ZERO,
+  STACK_DYNPTR,
+  STACK_ITER,
+  STACK_IRQ_FLAG,
+}
+
+/** One 8-byte stack slot; slotType[i] describes byte i (index 0 is the lowest address byte... see kernel: slot_type[BPF_REG_SIZE-1] is the highest). */
+export interface BpfStackState {
+  spilledPtr: BpfRegState;
+  slotType: SlotType[]; // length BPF_REG_SIZE
+}
+
+export interface BpfFuncState {
+  regs: BpfRegState[]; // MAX_BPF_REG
+  /** Index of the call insn that created this frame (for frame 0: -1 in the model, printed as the kernel does). */
+  callsite: number;
+  frameno: number;
+  subprogno: number;
+  /** Spilled slots; stack[i] covers [-(i+1)*8, -i*8) from the frame pointer. */
+  stack: BpfStackState[];
+  allocatedStack: number; // bytes
+  inCallbackFn: boolean;
+  inAsyncCallbackFn: boolean;
+  callbackDepth: number;
+  callbackRetRange: { minval: bigint; maxval: bigint };
+  asyncEntryCnt: number;
+}
+
+export interface BpfVerifierState {
+  frame: BpfFuncState[]; // frame[0..curframe]
+  curframe: number;
+  parent: BpfVerifierState | null;
+  /** Live children (enqueued or current) plus self while current; see update_branch_counts. */
+  branches: number;
+  insnIdx: number;
+  firstInsnIdx: number;
+  lastInsnIdx: number;
+  speculative: boolean;
+  mayGotoDepth: number;
+  callbackUnrollDepth: number;
+  dfsDepth: number;
+  /** Set once the state is cleaned (clean_live_states), as 6.18's 'cleaned'. */
+  cleaned: boolean;
+  /** For backedge states: the looping checkpoint this state was found equal to. */
+  equalState: BpfVerifierState | null;
+  /** Per-state id, for audit timelines and debugging only. */
+  id: number;
+  /** Instruction history, owned by the history implementation. */
+  hist: HistSlot;
+}
