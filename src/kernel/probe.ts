@@ -90,9 +90,11 @@ export type KernelLoad = (p: Program) => Result;
  */
 export function probeSwitches(load: KernelLoad, release: string): ProbeReport {
   const programs = new Map<string, Program>();
+  const probeOf = {} as Record<SwitchName, string>;
   for (const name of SWITCH_NAMES) {
     const p = PROBES[name]();
     programs.set(p.name, p);
+    probeOf[name] = p.name;
   }
   const probes = [...programs.values()].map((program) => {
     const r = load(program);
@@ -105,7 +107,7 @@ export function probeSwitches(load: KernelLoad, release: string): ProbeReport {
   }
   const observed = {} as Record<SwitchName, Observation>;
   for (const n of SWITCH_NAMES) {
-    const probe = PROBES[n]().name;
+    const probe = probeOf[n];
     const seen = new Set(consistent.map((c) => c[n]));
     if (consistent.length === 0) observed[n] = { value: null, why: `the kernel's logs match no setting of the switches (probe ${probe})` };
     else if (seen.size === 1) observed[n] = { value: consistent[0]?.[n] as boolean };

@@ -303,7 +303,6 @@ export function runCfgPasses(insns: readonly Insn[], opts: CfgPassOptions = {}):
   return { ok: true, aux, subprogs: sp.table, postorder, sccCnt, log };
 }
 
-const SYNC_CALLBACK_HELPERS = new Set([BPF_FUNC_for_each_map_elem, BPF_FUNC_find_vma, BPF_FUNC_loop, BPF_FUNC_user_ringbuf_drain]);
-
-export const isSyncCallbackCallingInsn = (_env: unknown, insn: Insn): boolean =>
-  insn.code === (BPF_JMP | BPF_CALL) && insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm);
+/** is_sync_callback_calling_insn for helpers (the model has no kfunc callbacks). */
+export const isSyncCallbackCallingInsn = (insn: Insn): boolean =>
+  insn.code === (BPF_JMP | BPF_CALL) && insn.src === 0 && isSyncCallbackHelper(insn.imm);

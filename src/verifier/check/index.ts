@@ -15,10 +15,9 @@ export * from './helperArgs.js';
 export * from './helperCall.js';
 export * from './mapAccess.js';
 export * from './memAccess.js';
+export * from './mov.js';
 export * from './packetAccess.js';
 export * from './regArg.js';
 export * from './stackAccess.js';
-// Same name in two modules: the ones the check loop uses.
+// Two assign_scalar_id_before_mov (mov: bounds-only harness form); the check loop's.
 export { assignScalarIdBeforeMov } from './stackAccess.js';
-export { BPF_MAX_VAR_OFF } from './memAccess.js';
-export * from './mov.js';

@@ -13,12 +13,11 @@ import {
 } from './stackAccess.js';
 import { regTypeStr } from '../log/regfmt.js';
 import { checkCtxAccess } from './ctxAccess.js';
-import { checkMapAccess } from './mapAccess.js';
+import { BPF_MAX_VAR_OFF, checkMapAccess } from './mapAccess.js';
 import { checkPacketAccess, checkPktPtrAlignment, isPktPointer, mayAccessDirectPktData } from './packetAccess.js';
 import { BPF_F_STRICT_ALIGNMENT, BPF_F_ANY_ALIGNMENT } from '../../isa/program.js';
 import { coerceRegToSize, coerceRegToSizeSx } from '../state/coerce.js';
 
-export const BPF_MAX_VAR_OFF = 1 << 29;
 export const enum Access { READ, WRITE }
 
 const funcOf = (env: VerifierEnv, reg: BpfRegState): BpfFuncState => env.curState.frame[reg.frameno] as BpfFuncState;

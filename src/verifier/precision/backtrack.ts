@@ -185,7 +185,7 @@ export function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, 
       if (bt.frame === 0) bug(env, 'subprog exit from frame 0');
       bt.frame--;
       return 0;
-    } else if (isSyncCallbackCallingInsn(env, insn) && idx !== subseqIdx - 1) {
+    } else if (isSyncCallbackCallingInsn(insn) && idx !== subseqIdx - 1) {
       if (btRegMask(bt) & ~BPF_REGMASK_ARGS) bug(env, `callback unexpected regs ${btRegMask(bt).toString(16)}`);
       if (btStackMask(bt) !== 0n) bug(env, `callback leftover stack slots ${btStackMask(bt).toString(16)}`);
       for (let i = 1; i <= 5; i++) btClearReg(bt, i);
