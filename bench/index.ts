@@ -5,7 +5,9 @@
 // Prints tables only; nothing here asserts on timings.
 // Sections (BENCH_SECTIONS=comma list, default all): kernel (model vs kernel
 // time), copyshared (copy vs shared time), gen (generator speed), equiv
-// (sharedMatchesCopy throughput), metrics (history metrics per design).
+// (sharedMatchesCopy throughput), metrics (history metrics per design),
+// large (>= 100k-insn programs: model vs kernel, peak heap), phases (model
+// time per verifier phase).
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -20,8 +22,11 @@ import { historyAvailable, makeHistoryOf } from '../src/compare/history.js';
 import { renderTable } from '../src/util/table.js';
 import { generatedPrograms } from '../src/cli/cmdCompare.js';
 import { benchEquivalenceThroughput, benchGeneratorSpeed, benchHistoryMetrics } from './history.js';
+import { benchLargePrograms } from './large.js';
+import { benchPhases } from './phases.js';
+import { largePrograms } from './largeLoop.js';
 
-const SECTIONS = new Set((process.env['BENCH_SECTIONS'] ?? 'kernel,copyshared,gen,equiv,metrics').split(',').map((x) => x.trim()));
+const SECTIONS = new Set((process.env['BENCH_SECTIONS'] ?? 'kernel,large,phases,copyshared,gen,equiv,metrics').split(',').map((x) => x.trim()));
 
 interface BenchProgram {
   name: string;
@@ -102,7 +107,8 @@ async function main(): Promise<void> {
   const { bpfAvailable } = await import('../src/kernel/syscall.js');
   const kernel = bpfAvailable();
   if (!kernel.ok) process.stderr.write(`bench: kernel side skipped (${kernel.reason})\n`);
-  if (SECTIONS.has('kernel') || SECTIONS.has('copyshared')) await timingSections(kernel.ok);
+  if (SECTIONS.has('kernel') || SECTIONS.has('copyshared') || SECTIONS.has('phases')) await timingSections(kernel.ok);
+  if (SECTIONS.has('large')) await benchLargePrograms(kernel.ok);
   if (SECTIONS.has('gen')) benchGeneratorSpeed();
   if (SECTIONS.has('equiv')) benchEquivalenceThroughput();
   if (SECTIONS.has('metrics')) await benchHistoryMetrics(kernel.ok);
@@ -151,6 +157,13 @@ async function timingSections(kernelOk: boolean): Promise<void> {
       { title: 'Kernel Minsn/s', align: 'right' }, { title: 'Model/kernel time', align: 'right' },
     ], rows));
     process.stdout.write('(kernel usec: smallest `verification time` of 5 loads at log level 4; 0 means under 1 usec)\n');
+  }
+
+  if (SECTIONS.has('phases')) {
+    await benchPhases([
+      ['bench programs', programs.map((p) => p.program), 5],
+      ['large programs', largePrograms().slice(0, 3), 1],
+    ]);
   }
 
   if (!SECTIONS.has('copyshared')) return;

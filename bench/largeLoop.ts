@@ -45,3 +45,15 @@ export function mayGotoBranchyProgram(branches: number): Program {
 export function largeLoopPrograms(): Program[] {
   return [nestedLoopProgram(8, 8, 4), mayGotoBranchyProgram(16), mayGotoBranchyProgram(24), nestedLoopProgram(16, 16, 6)];
 }
+
+/**
+ * Programs of >= 100k processed insns for the speed/memory table: the large
+ * loop programs above the threshold plus two that run into the 1M-insn limit
+ * (both rejected by model and kernel with "BPF program is too large").
+ */
+export function largePrograms(): Program[] {
+  return [
+    mayGotoBranchyProgram(24), mayGotoBranchyProgram(40), nestedLoopProgram(16, 16, 6),
+    nestedLoopProgram(32, 32, 6), nestedLoopProgram(64, 64, 6),
+  ];
+}

@@ -28,6 +28,8 @@ export interface VerifyOptions {
   testStateFreq?: boolean;
   /** Kernel profile to model; default: the newest one. */
   profile?: KernelProfile;
+  /** Called every PROGRESS_INSNS processed insns. */
+  onProgress?: (insnsProcessed: number) => void;
 }
 
 function newEnv(prog: Program, opts: VerifierOptions, log: VLog): VerifierEnv {
@@ -94,6 +96,7 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
     logLevel: o.logLevel ?? 0,
     switches: (o.profile ?? NEWEST_PROFILE).switches,
     ...(o.testStateFreq !== undefined ? { testStateFreq: o.testStateFreq } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   };
   // Rejections need the last log line even when no log was asked for: level 0
   // runs as BPF_LOG_STATS (4), which records messages but no per-insn lines.

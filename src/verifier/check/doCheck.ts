@@ -6,7 +6,7 @@ import {
 } from '../../isa/opcode.js';
 import type { Insn } from '../../isa/insn.js';
 import { disasmInsn } from '../../isa/disasm.js';
-import { type VerifierEnv, VerifierError, Unsupported, EINVAL, EFAULT, E2BIG, EACCES, verbose, logLevel1, logLevel2 } from '../state/env.js';
+import { type VerifierEnv, VerifierError, Unsupported, EINVAL, EFAULT, E2BIG, EACCES, verbose, logLevel1, logLevel2, PROGRESS_INSNS } from '../state/env.js';
 import { RegType, type BpfRegState } from '../state/reg.js';
 import { checkAluOp } from './aluOp.js';
 import { checkLoadMem, checkStoreReg, checkStoreImm } from './memAccess.js';
@@ -137,6 +137,7 @@ export function doCheck(env: VerifierEnv): void {
     if (++env.insnProcessed > BPF_COMPLEXITY_LIMIT_INSNS) {
       fail(env, E2BIG, `BPF program is too large. Processed ${env.insnProcessed} insn`);
     }
+    if ((env.insnProcessed & (PROGRESS_INSNS - 1)) === 0 && env.opts.onProgress) env.opts.onProgress(env.insnProcessed);
     state.lastInsnIdx = env.prevInsnIdx;
     state.insnIdx = env.insnIdx;
 

@@ -18,7 +18,12 @@ export interface VerifierOptions {
   testStateFreq?: boolean;
   /** Behaviour of the kernel build being modelled (profile/). */
   switches: KernelSwitches;
+  /** Called every PROGRESS_INSNS processed insns (bench heap sampling). */
+  onProgress?: (insnsProcessed: number) => void;
 }
+
+/** How often (processed insns, a power of two) onProgress runs. */
+export const PROGRESS_INSNS = 1 << 16;
 
 export interface BpfVerifierStackElem {
   st: BpfVerifierState;
