@@ -7,7 +7,8 @@
 // time), copyshared (copy vs shared time), gen (generator speed), equiv
 // (sharedMatchesCopy throughput), metrics (history metrics per design),
 // large (>= 100k-insn programs: model vs kernel, peak heap), phases (model
-// time per verifier phase).
+// time per verifier phase), vm (VM oracles: programs/s next to the live
+// kernel, boot time, identical results however programs are batched).
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -25,8 +26,9 @@ import { benchEquivalenceThroughput, benchGeneratorSpeed, benchHistoryMetrics } 
 import { benchLargePrograms } from './large.js';
 import { benchPhases } from './phases.js';
 import { largePrograms } from './largeLoop.js';
+import { benchVm } from './vm.js';
 
-const SECTIONS = new Set((process.env['BENCH_SECTIONS'] ?? 'kernel,large,phases,copyshared,gen,equiv,metrics').split(',').map((x) => x.trim()));
+const SECTIONS = new Set((process.env['BENCH_SECTIONS'] ?? 'kernel,large,phases,copyshared,gen,equiv,metrics,vm').split(',').map((x) => x.trim()));
 
 interface BenchProgram {
   name: string;
@@ -112,6 +114,7 @@ async function main(): Promise<void> {
   if (SECTIONS.has('gen')) benchGeneratorSpeed();
   if (SECTIONS.has('equiv')) benchEquivalenceThroughput();
   if (SECTIONS.has('metrics')) await benchHistoryMetrics(kernel.ok);
+  if (SECTIONS.has('vm')) await benchVm(kernel.ok);
 }
 
 async function timingSections(kernelOk: boolean): Promise<void> {

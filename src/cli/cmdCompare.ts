@@ -5,20 +5,18 @@ import { basename, extname } from 'node:path';
 import type { Program } from '../isa/program.js';
 import { BPF_F_TEST_STATE_FREQ } from '../isa/program.js';
 import type { Comparison, Side } from '../compare/run.js';
+import { SIDES, isOracle, parseSide } from '../compare/run.js';
+import type { VmLoad } from '../vm/oracle.js';
 import { EXIT_FINDING, EXIT_OK, UsageError, processIO, sharedOptions, type IO, type SharedOptions } from './options.js';
 import { expandInputs, loadProgram } from './inputs.js';
 import { requireKernel } from './kernelGate.js';
 import { resolveProfile } from './profileOption.js';
-
-import { SIDES } from '../compare/run.js';
 
 export interface NamedProgram {
   name: string;
   file?: string;
   program: Program;
 }
-
-const isSide = (v: unknown): v is Side => typeof v === 'string' && (SIDES as readonly string[]).includes(v);
 
 const applyOverrides = (p: Program, opts: Pick<SharedOptions, 'type' | 'stateFreq'>): Program => ({
   ...p,
@@ -83,28 +81,56 @@ export async function collectPrograms(args: unknown[], raw: Record<string, unkno
 
 export async function compareCommand(args: unknown[], raw: Record<string, unknown>, io: IO): Promise<number> {
   const opts = sharedOptions(raw);
-  for (const k of ['a', 'b']) {
-    if (raw[k] !== undefined && !isSide(raw[k])) throw new UsageError(`--${k}: expected one of ${SIDES.join(', ')}`);
-  }
-  const a: Side = isSide(raw['a']) ? raw['a'] : opts.history;
-  const b: Side = isSide(raw['b']) ? raw['b'] : 'kernel';
+  const side = (k: 'a' | 'b', dflt: Side): Side => {
+    const v = raw[k];
+    if (v === undefined) return dflt;
+    const s = typeof v === 'string' ? parseSide(v) : undefined;
+    if (s === undefined) throw new UsageError(`--${k}: expected one of ${SIDES.join(', ')}, got '${String(v)}'`);
+    return s;
+  };
+  const a = side('a', opts.history);
+  const b = side('b', 'kernel');
   if (a === b) throw new UsageError(`--a and --b are both '${a}'`);
   const programs = await collectPrograms(args, raw, opts);
   if (a === 'kernel' || b === 'kernel') await requireKernel();
+  const vmSides = [a, b].filter((s) => s !== 'kernel' && isOracle(s));
+  if (vmSides.length > 0) {
+    const { checkVmSpec } = await import('../vm/oracle.js');
+    for (const s of vmSides) checkVmSpec(s.slice(3));
+  }
   const { historyAvailable } = await import('../compare/history.js');
   for (const s of [a, b]) {
-    if (s !== 'kernel' && !(await historyAvailable(s))) throw new UsageError(`history '${s}' is not available yet`);
+    if (!isOracle(s) && !(await historyAvailable(s))) throw new UsageError(`history '${s}' is not available yet`);
   }
+  try {
+    return await compareAll(programs, a, b, opts, raw, io);
+  } finally {
+    if (vmSides.length > 0) await (await import('../vm/oracle.js')).closeVms();
+  }
+}
+
+async function compareAll(
+  programs: Awaited<ReturnType<typeof collectPrograms>>, a: Side, b: Side,
+  opts: ReturnType<typeof sharedOptions>, raw: Record<string, unknown>, io: IO,
+): Promise<number> {
   const { profile, how } = await resolveProfile(raw, io);
   const { compareProgram } = await import('../compare/run.js');
   const report = await import('../compare/report.js');
   // Both sides load at level 2 unless asked otherwise, so the full logs can be compared.
   const logLevel = opts.logLevel === 0 ? 2 : opts.logLevel;
+  const vmLoads = new Map<Program, Promise<VmLoad>>();
+  for (const s of [a, b]) {
+    if (s === 'kernel' || !isOracle(s)) continue;
+    const { vmPool } = await import('../vm/oracle.js');
+    const pool = await vmPool(s.slice(3));
+    // queue everything up front: the guests load while the model runs
+    for (const p of programs) vmLoads.set(p.program, pool.load(p.program, { logLevel, keepLog: logLevel > 0 }, p.name));
+  }
   const cs: Comparison[] = [];
   const tty = process.stderr.isTTY === true && io === processIO;
   for (const [i, p] of programs.entries()) {
     if (tty) io.err(`\r[${i + 1}/${programs.length}] ${p.name}`);
-    const c = await compareProgram(p.name, p.program, a, b, { backedge: opts.backedge, logLevel, profile }, p.file);
+    const c = await compareProgram(p.name, p.program, a, b, { backedge: opts.backedge, logLevel, profile, vmLoads }, p.file);
     cs.push(c);
     if (opts.json) io.out(JSON.stringify(report.comparisonJson(c)) + '\n');
   }
@@ -114,7 +140,7 @@ export async function compareCommand(args: unknown[], raw: Record<string, unknow
     io.out(JSON.stringify({ summary: { kernelProfile: profile.name, ...s, kinds: s.kinds.map((k) => ({ kind: k.kind, count: k.count, examples: k.examples.map((e) => e.name) })) } }) + '\n');
   } else {
     io.out(report.rowsTable(cs, a, b));
-    if (a !== 'kernel' && b !== 'kernel') io.out('\n' + report.historyTable(cs, a, b));
+    if (!isOracle(a) && !isOracle(b)) io.out('\n' + report.historyTable(cs, a, b));
     io.out(`\nkernel profile: ${profile.name} (${how})\n` + report.summaryText(s));
     const dis = report.disagreementsText(cs, a, b);
     if (dis) io.out('\n' + dis);

@@ -1,6 +1,7 @@
 // `verihist kernel FILES...`: loads each program into the live kernel.
 
 import { basename } from 'node:path';
+import type { Program } from '../isa/program.js';
 import type { Result } from '../result/result.js';
 import { renderTable } from '../util/table.js';
 import { EXIT_FINDING, EXIT_OK, UsageError, sharedOptions, type IO } from './options.js';
@@ -30,25 +31,50 @@ export async function kernelCommand(args: unknown[], raw: Record<string, unknown
   const files = expandInputs(given);
   const programs = [];
   for (const f of files) programs.push({ file: f, program: await loadProgram(f, opts) });
-  await requireKernel();
-  const { loadInKernel } = await import('../kernel/oracle.js');
+  const level = wantLog && opts.logLevel === 0 ? 1 : opts.logLevel;
+  const loadOpts = { logLevel: level, keepLog: wantLog || opts.json && level > 0 };
+  const results = typeof raw['vm'] === 'string'
+    ? await loadAllInVm(raw['vm'], programs, loadOpts)
+    : await loadAllLive(programs, loadOpts);
   const rows: Array<Array<string | number>> = [];
   const logs: string[] = [];
-  for (const { file, program } of programs) {
-    const level = wantLog && opts.logLevel === 0 ? 1 : opts.logLevel;
-    const r = loadInKernel(program, { logLevel: level, keepLog: wantLog || opts.json && level > 0 });
+  let crashed = 0;
+  for (const [i, { file, program }] of programs.entries()) {
+    const { result: r, crash } = results[i]!;
+    if (crash !== undefined) crashed++;
     if (opts.json) {
-      io.out(JSON.stringify({ file, name: program.name, ...r }) + '\n');
+      io.out(JSON.stringify({ file, name: program.name, ...r, ...(crash !== undefined ? { crash } : {}) }) + '\n');
       continue;
     }
     rows.push(resultRow(file, program.name, r));
     if (wantLog) logs.push(`--- ${file} (${program.name}) ---\n${r.log ?? ''}`);
   }
+  if (crashed > 0) io.err(`verihist: the guest crashed or hung on ${crashed} program(s); see their error column\n`);
   if (!opts.json) {
     io.out(renderTable(RESULT_COLUMNS, rows));
     for (const l of logs) io.out(l.endsWith('\n') ? l : `${l}\n`);
   }
-  return EXIT_OK;
+  return crashed > 0 ? EXIT_FINDING : EXIT_OK;
+}
+
+type Loaded = { result: Result; crash?: string };
+type LoadOpts = { logLevel: number; keepLog: boolean };
+
+async function loadAllLive(programs: { program: Program }[], o: LoadOpts): Promise<Loaded[]> {
+  await requireKernel();
+  const { loadInKernel } = await import('../kernel/oracle.js');
+  return programs.map(({ program }) => ({ result: loadInKernel(program, o) }));
+}
+
+async function loadAllInVm(spec: string, programs: { file: string; program: Program }[], o: LoadOpts): Promise<Loaded[]> {
+  const { vmPool, closeVms, checkVmSpec } = await import('../vm/oracle.js');
+  checkVmSpec(spec);
+  try {
+    const pool = await vmPool(spec, programs.length < 4 ? { vms: 1 } : {});
+    return await Promise.all(programs.map(({ file, program }) => pool.load(program, o, `${basename(file)} (${program.name})`)));
+  } finally {
+    await closeVms();
+  }
 }
 
 async function probeCommand(json: boolean, io: IO): Promise<number> {

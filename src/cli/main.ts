@@ -48,11 +48,21 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
     sub('kernel').description('load programs into the live kernel and print its verdicts and statistics; --probe: which kernel profile it is')
       .argument('[files...]', 'program files (.bin, .s, .json) or directories')
       .option('--log', 'print the verifier log of each program')
+      .option('--vm <kernel>', 'load into a cached kernel booted under QEMU (6.12, 6.1 or an exact release; see `verihist vm`) instead of the live one')
       .option('--probe', 'load one probe program per behaviour switch and name the matching kernel profile (exit 1 when none matches)')
       .option('--record', 're-record the kernel fixtures (NAME@PROFILE.json) on this kernel')
       .option('--dir <dir>', 'with --record: fixture directory (default test/kernel/fixtures)'),
     { load: true, json: true },
   ).action(run(async () => (await import('./cmdKernel.js')).kernelCommand));
+
+  const vm = sub('vm').description('kernels for VM oracles (vm:6.12): fetch Debian kernel packages into the cache, list them');
+  vm.command('fetch').description('download a Debian kernel package (6.12, 6.1 or linux-image-...) and cache its vmlinuz')
+    .argument('<kernels...>', 'series (6.12, 6.1) or exact package names')
+    .action(run(async () => (await import('./cmdVm.js')).vmFetchCommand));
+  vm.command('list').description('cached kernels: release, package, modules, location')
+    .option('--json', 'one JSON object per kernel')
+    .action(run(async () => (await import('./cmdVm.js')).vmListCommand));
+  vm.commands.forEach((c) => c.exitOverride().configureOutput(program.configureOutput()));
 
   addSharedOptions(
     sub('corpus').description('read the kernel selftests corpus; with --kernel, check its annotations against the live kernel')
@@ -73,7 +83,7 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
   const compare = addSharedOptions(
     sub('compare').description('compare the model with the live kernel (or two history implementations) field by field')
       .argument('[files...]', 'program files (.bin, .s, .json) or directories')
-      .option('--a <side>', 'first side: kernel or a history (copy, shared, audited, audited-copy); default: --history')
+      .option('--a <side>', 'first side: kernel (or live), vm:<kernel> (a cached kernel under QEMU, e.g. vm:6.12), or a history (copy, shared, audited, audited-copy); default: --history')
       .option('--b <side>', 'second side, as --a; default: kernel')
       .option('--corpus', 'add the selftests corpus programs')
       .option('--corpus-dir <dir>', 'corpus directory (default: $VERIHIST_CORPUS or ../shared/corpus/kernel-selftests)')
@@ -167,7 +177,7 @@ export async function main(argv: string[], io: IO = processIO): Promise<number> 
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return EXIT_OK;
       return EXIT_USAGE; // commander already printed its one line
     }
-    if (e instanceof UsageError || (e instanceof Error && e.name === 'IsaError')) {
+    if (e instanceof UsageError || (e instanceof Error && (e.name === 'IsaError' || e.name === 'VmError'))) {
       io.err(`verihist: ${e.message.split('\n')[0]}\n`);
       return EXIT_USAGE;
     }

@@ -4,7 +4,7 @@
 import type { Result } from '../result/result.js';
 import { renderTable, type Column } from '../util/table.js';
 import { COMPARE_FIELDS, HISTORY_STAT_KEYS, MODEL_FIELDS, differingFields, type AnyField, type LineDiff } from './diff.js';
-import { sideLabel, type Comparison, type Side } from './run.js';
+import { isOracle, sideLabel, type Comparison, type Side } from './run.js';
 import { groupByKind, tallyAgreement, type FieldTally, type KindGroup } from './summary.js';
 
 export interface CompareSummary {
@@ -20,7 +20,7 @@ export interface CompareSummary {
 }
 
 export const fieldsFor = (a: Side, b: Side): AnyField[] =>
-  a !== 'kernel' && b !== 'kernel' ? [...COMPARE_FIELDS, ...MODEL_FIELDS] : [...COMPARE_FIELDS];
+  !isOracle(a) && !isOracle(b) ? [...COMPARE_FIELDS, ...MODEL_FIELDS] : [...COMPARE_FIELDS];
 
 export function summarize(cs: Comparison[], a: Side, b: Side): CompareSummary {
   const compared = cs.filter((c) => c.status === 'compared');

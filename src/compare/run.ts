@@ -9,11 +9,23 @@ import { verifyProgram } from '../verifier/verify.js';
 import type { KernelProfile } from '../verifier/profile/index.js';
 import { diffResults, type ResultDiff } from './diff.js';
 import { makeHistoryOf } from './history.js';
+import type { VmLoad } from '../vm/oracle.js';
 
-export type Side = 'kernel' | HistoryKind;
-export const SIDES: readonly Side[] = ['kernel', ...HISTORY_KINDS];
+/** The live kernel, a kernel booted in a VM (vm:6.12), or the model with a history. */
+export type Side = 'kernel' | `vm:${string}` | HistoryKind;
+export const SIDES: readonly string[] = ['kernel', 'live', 'vm:<kernel>', ...HISTORY_KINDS];
 
-export const sideLabel = (s: Side): string => (s === 'kernel' ? 'kernel' : s === 'copy' ? 'model' : `model/${s}`);
+/** Reads a --a/--b value ('live' is another name for 'kernel'); undefined when it is none. */
+export function parseSide(v: string): Side | undefined {
+  if (v === 'kernel' || v === 'live') return 'kernel';
+  if (v.startsWith('vm:') && v.length > 3) return v as `vm:${string}`;
+  return (HISTORY_KINDS as readonly string[]).includes(v) ? (v as HistoryKind) : undefined;
+}
+
+/** A real kernel (live or in a VM) rather than the model. */
+export const isOracle = (s: Side): s is 'kernel' | `vm:${string}` => s === 'kernel' || s.startsWith('vm:');
+
+export const sideLabel = (s: Side): string => (isOracle(s) ? s : s === 'copy' ? 'model' : `model/${s}`);
 
 export interface RunOptions {
   /** Precision propagation over backedges (model only; the kernel is 6.18). */
@@ -24,6 +36,8 @@ export interface RunOptions {
   profile?: KernelProfile;
   /** Keep both logs in the Comparison (default: dropped once diffed, they dominate memory). */
   keepLogs?: boolean;
+  /** For a vm: side, loads already queued (so the VMs work while the model runs). */
+  vmLoads?: Map<Program, Promise<VmLoad>>;
 }
 
 export interface SideRun {
@@ -31,7 +45,7 @@ export interface SideRun {
   result: Result;
   /** Wall time of the run in microseconds. */
   usec: number;
-  /** The model threw (a model bug): the message, and `result` is a placeholder. */
+  /** The model threw (a model bug) or the VM guest crashed: the message, and `result` is a placeholder. */
   crash?: string;
 }
 
@@ -54,6 +68,17 @@ const placeholder = (): Result => ({
 });
 
 export async function runSide(side: Side, program: Program, o: RunOptions): Promise<SideRun> {
+  if (side !== 'kernel' && isOracle(side)) {
+    const t0 = process.hrtime.bigint();
+    let load = o.vmLoads?.get(program);
+    if (!load) {
+      const { vmPool } = await import('../vm/oracle.js');
+      const pool = await vmPool(side.slice(3));
+      load = pool.load(program, { logLevel: o.logLevel, keepLog: o.logLevel > 0 }, program.name);
+    }
+    const r = await load;
+    return { side, result: r.result, usec: Number(process.hrtime.bigint() - t0) / 1000, ...(r.crash !== undefined ? { crash: r.crash } : {}) };
+  }
   if (side === 'kernel') {
     const { loadInKernel } = await import('../kernel/oracle.js');
     const t0 = process.hrtime.bigint();
@@ -87,7 +112,7 @@ export async function compareProgram(name: string, program: Program, a: Side, b:
       return { ...base, status: 'unsupported', note: `${sideLabel(r.side)}${at}: ${r.result.error}` };
     }
   }
-  const precision = a !== 'kernel' && b !== 'kernel';
+  const precision = !isOracle(a) && !isOracle(b);
   const diff = diffResults(ra.result, rb.result, { precision, program });
   if (o.keepLogs !== true) {
     delete ra.result.log;

@@ -5,15 +5,13 @@
 // kernel still prints the rejection reason and the statistics line at that
 // level, and it costs almost nothing. The log itself is only kept on request.
 
-import { encodeProgram } from '../isa/encode.js';
 import type { Program } from '../isa/program.js';
 import type { Result } from '../result/result.js';
 import { bpfBtfLoad, bpfMapCreate, bpfProgLoad, closeFd, errnoName } from './syscall.js';
-import { programFuncInfo } from './btf.js';
+import { loadRequest, type LoadRequest, type LogLevel } from './loadRequest.js';
 import { lastErrorLine, markPreciseLines, parseStats } from './logParse.js';
 
-/** 0, 1, 2 or 4 (BPF_LOG_STATS), possibly OR-ed (1|4, 2|4). */
-export type LogLevel = number;
+export { kernelLogLevel, type LogLevel } from './loadRequest.js';
 
 export interface KernelLoadOptions {
   logLevel: LogLevel;
@@ -23,32 +21,33 @@ export interface KernelLoadOptions {
   extraFlags?: number;
 }
 
-/** The log level actually passed to the kernel for a requested level. */
-export function kernelLogLevel(level: LogLevel): number {
-  return level === 0 ? 4 : level;
+/** What a load came back with, before it is read as a Result. */
+export interface LoadReply {
+  loaded: boolean;
+  errno: number;
+  log: string;
 }
 
 export function loadInKernel(program: Program, opts: KernelLoadOptions): Result {
+  const out = runLoadRequest(loadRequest(program, opts.logLevel, opts.extraFlags ?? 0));
+  return toResult(out.loaded, out.errno, out.log, opts.keepLog ?? false);
+}
+
+/** Runs a prepared request with bpf(2) on this machine's kernel. */
+export function runLoadRequest(req: LoadRequest): LoadReply {
   const mapFds: number[] = [];
   let btfFd = -1;
   try {
-    for (const m of program.maps) mapFds.push(bpfMapCreate(m.type, m.keySize, m.valueSize, m.maxEntries));
+    for (const m of req.maps) mapFds.push(bpfMapCreate(m.type, m.keySize, m.valueSize, m.maxEntries));
     let btfOpts = {};
-    if (program.funcs) {
-      const { btf, funcInfo } = programFuncInfo(program.insns, program.funcs);
-      const b = bpfBtfLoad(btf);
+    if (req.btf.length > 0) {
+      const b = bpfBtfLoad(req.btf);
       if (b.fd < 0) throw new Error(`BPF_BTF_LOAD failed: ${errnoName(b.errno)}\n${b.log}`);
       btfFd = b.fd;
-      btfOpts = { progBtfFd: btfFd, funcInfo };
+      btfOpts = { progBtfFd: btfFd, funcInfo: req.funcInfo };
     }
-    const out = bpfProgLoad(
-      encodeProgram(program.insns),
-      program.progType,
-      (program.flags | (opts.extraFlags ?? 0)) >>> 0,
-      kernelLogLevel(opts.logLevel),
-      { mapFds, ...btfOpts },
-    );
-    return toResult(out.fd >= 0, out.errno, out.log, opts.keepLog ?? false);
+    const out = bpfProgLoad(req.insns, req.progType, req.flags, req.logLevel, { mapFds, ...btfOpts });
+    return { loaded: out.fd >= 0, errno: out.errno, log: out.log };
   } finally {
     for (const fd of mapFds) closeFd(fd);
     closeFd(btfFd);

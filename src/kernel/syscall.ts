@@ -148,7 +148,7 @@ export interface ProgLoadOptions {
  */
 export function bpfProgLoad(
   bytes: Uint8Array,
-  progType: ProgType,
+  progType: ProgType | number,
   flags: number,
   logLevel: number,
   opts: ProgLoadOptions = {},
@@ -165,7 +165,7 @@ export function bpfProgLoad(
       lic!.bytes.set([0x47, 0x50, 0x4c, 0]); // "GPL"
       mapFds.forEach((fd, i) => fds!.view.setInt32(i * 4, fd, true));
       const a = attr!.view;
-      a.setUint32(PL.progType, PROG_TYPE_IDS[progType], true);
+      a.setUint32(PL.progType, typeof progType === 'number' ? progType : PROG_TYPE_IDS[progType], true);
       a.setUint32(PL.insnCnt, bytes.length / 8, true);
       a.setBigUint64(PL.insns, insns!.addr, true);
       a.setBigUint64(PL.license, lic!.addr, true);

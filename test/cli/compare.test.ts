@@ -15,7 +15,7 @@ describe('verihist compare: usage', () => {
       [['compare', '--a', 'copy', '--b', 'copy', good], /both 'copy'/],
       [['compare', '--filter', '(', good], /--filter/],
       [['compare', '--count', 'x', '--gen', 'small', good], /--count: expected an integer/],
-      [['compare', '--a', 'nope', good], /--a: expected one of kernel, copy/],
+      [['compare', '--a', 'nope', good], /--a: expected one of kernel, live, vm:<kernel>, copy, .*got .nope.$/m],
     ] as Array<[string[], RegExp]>) {
       const r = await run(...argv);
       expect(r.code, argv.join(' ')).toBe(2);

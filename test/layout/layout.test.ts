@@ -13,6 +13,7 @@ const PROJECT_LAYERS: readonly (readonly string[])[] = [
   ['src/history'],
   ['src/verifier'],
   ['src/kernel', 'src/corpus', 'generators'],
+  ['src/vm'],
   ['src/compare'],
   ['properties'],
   ['src/report'],
