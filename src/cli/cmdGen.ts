@@ -15,21 +15,12 @@ import type { Program } from '../isa/program.js';
 import type { Result } from '../result/result.js';
 import type { CoverageFlags, CoverageSummary, PresetName } from '../../generators/index.js';
 import { renderTable, type Column } from '../util/table.js';
-import { EXIT_OK, UsageError, type IO } from './options.js';
+import { EXIT_OK, UsageError, intOpt, type IO } from './options.js';
 
 export const GEN_FORMATS = ['bin', 's', 'json'] as const;
 export type GenFormat = (typeof GEN_FORMATS)[number];
 
 // ---- option parsing ----
-
-const intOpt = (raw: Record<string, unknown>, key: string, flag: string, dflt: number, min = 0): number => {
-  const v = raw[key];
-  if (v === undefined) return dflt;
-  if (typeof v !== 'string' || !/^-?[0-9]+$/.test(v)) throw new UsageError(`${flag}: expected an integer, got '${String(v)}'`);
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag}: expected an integer >= ${min}, got '${v}'`);
-  return n;
-};
 
 function riskyOpt(raw: Record<string, unknown>): number | undefined {
   const v = raw['risky'];

@@ -3,12 +3,12 @@
 import { renderTable } from '../util/table.js';
 import { EXIT_OK, UsageError, type IO } from './options.js';
 
-export async function vmFetchCommand(args: unknown[], _raw: Record<string, unknown>, io: IO): Promise<number> {
+export async function vmFetchCommand(args: unknown[], raw: Record<string, unknown>, io: IO): Promise<number> {
   const wanted = Array.isArray(args[0]) ? (args[0] as string[]) : [];
   if (wanted.length === 0) throw new UsageError('vm fetch: name a kernel (6.12, 6.1 or linux-image-...)');
   const { fetchKernel } = await import('../vm/images.js');
   for (const w of wanted) {
-    const k = fetchKernel(w, { log: (l) => io.err(`${l}\n`) });
+    const k = fetchKernel(w, { force: raw['force'] === true, log: (l) => io.err(`${l}\n`) });
     io.out(`${k.release}\t${k.package} ${k.version}\t${k.dir}\n`);
   }
   return EXIT_OK;

@@ -58,11 +58,22 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
   const vm = sub('vm').description('kernels for VM oracles (vm:6.12): fetch Debian kernel packages into the cache, list them');
   vm.command('fetch').description('download a Debian kernel package (6.12, 6.1 or linux-image-...) and cache its vmlinuz')
     .argument('<kernels...>', 'series (6.12, 6.1) or exact package names')
+    .option('--force', 'download again even when the package is cached')
     .action(run(async () => (await import('./cmdVm.js')).vmFetchCommand));
   vm.command('list').description('cached kernels: release, package, modules, location')
     .option('--json', 'one JSON object per kernel')
     .action(run(async () => (await import('./cmdVm.js')).vmListCommand));
   vm.commands.forEach((c) => c.exitOverride().configureOutput(program.configureOutput()));
+
+  sub('drift').description('every model profile against every reachable kernel (live, cached VM kernels): agreement table as markdown + JSON')
+    .option('--per-preset <n>', 'generated programs per preset (default 50)')
+    .option('--seed <s>', 'generator seed (default 21)')
+    .option('--kernels <list>', 'comma list of live, vm:<kernel> (default: live when bpf() works, and every cached VM kernel)')
+    .option('--no-corpus', 'leave the selftests corpus out')
+    .option('--corpus-dir <dir>', 'corpus directory (default: $VERIHIST_CORPUS or ../shared/corpus/kernel-selftests)')
+    .option('--backedge <onoff>', 'model precision propagation over loop backedges, on or off (default on)')
+    .option('--out <base>', 'write BASE.md and BASE.json (default drift)')
+    .action(run(async () => (await import('./cmdDrift.js')).driftCommand));
 
   addSharedOptions(
     sub('corpus').description('read the kernel selftests corpus; with --kernel, check its annotations against the live kernel')

@@ -94,3 +94,13 @@ export function sharedOptions(opts: Record<string, unknown>): SharedOptions {
   if (isOneOf(opts['type'], TYPES)) r.type = opts['type'];
   return r;
 }
+
+/** An integer option value (commander gives strings); `dflt` when absent. */
+export const intOpt = (raw: Record<string, unknown>, key: string, flag: string, dflt: number, min = 0): number => {
+  const v = raw[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'string' || !/^-?[0-9]+$/.test(v)) throw new UsageError(`${flag}: expected an integer, got '${String(v)}'`);
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag}: expected an integer >= ${min}, got '${v}'`);
+  return n;
+};

@@ -102,6 +102,8 @@ function candidates(want: string): string[] {
 export interface FetchOptions {
   /** Run `apt-get update` when the package lists know no match (default true). */
   update?: boolean;
+  /** Download again even when the package is cached. */
+  force?: boolean;
   log?: (line: string) => void;
 }
 
@@ -124,6 +126,11 @@ export function fetchKernel(want: string, o: FetchOptions = {}): KernelImage {
   const pattern = want.startsWith('linux-image-') ? want : `linux-image-${want}.*-cloud-amd64-unsigned`;
   if (names.length === 0) throw new VmError(`no Debian package ${pattern} found: run \`apt-get update\` (needs network), then \`verihist vm fetch ${want}\``);
   const pkg = names[0]!;
+  const have = listKernels().find((k) => k.package === pkg && existsSync(k.vmlinuz));
+  if (have && o.force !== true) {
+    log(`${pkg} is cached already (${have.dir})`);
+    return have;
+  }
   const tmp = mkdtempSync(join(tmpdir(), 'verihist-fetch-'));
   try {
     log(`apt-get download ${pkg}`);
