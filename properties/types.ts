@@ -32,6 +32,8 @@ export interface PropertyOptions {
   testStateFreq?: boolean;
   /** Kernel profile name the model follows (default: the newest). */
   profile?: string;
+  /** modelMatchesKernel: 'live' (default) or 'vm:<kernel>' (a cached kernel under QEMU). */
+  oracle?: string;
 }
 
 /** The profile `o` names; an unknown name is a caller bug. */
@@ -51,7 +53,7 @@ export const PROPERTY_HELP: Readonly<Record<PropertyName, string>> = {
   noClobber: 'the audit sees no write into a sealed slice of the implementation under test',
   readFidelity: 'the audit sees every backtracking read return what copy holds',
   chainShape: 'the audit sees parent-chain slices ordered, disjoint and contiguous',
-  modelMatchesKernel: 'the model (copy) agrees with the live kernel on verdict and statistics',
+  modelMatchesKernel: 'the model (copy) agrees with the kernel (live, or --oracle vm:<kernel>) on verdict and statistics',
 };
 
 /** Kinds that run the shared implementation (a fault can be injected into them). */

@@ -91,6 +91,13 @@ export function fuzzConfig(opts: Record<string, unknown>, profile: string): Fuzz
     stateFreq: opts['stateFreq'] === true,
     profile,
   };
+  const oracle = opts['oracle'];
+  if (oracle !== undefined) {
+    if (typeof oracle !== 'string' || !(oracle === 'live' || (oracle.startsWith('vm:') && oracle.length > 3))) {
+      throw new UsageError(`--oracle: expected live or vm:<kernel>, got '${String(oracle)}'`);
+    }
+    if (oracle !== 'live') cfg.oracle = oracle;
+  }
   if (runs !== undefined) cfg.runs = runs;
   if (timeMs !== undefined) cfg.timeMs = timeMs;
   if (fault !== undefined) cfg.fault = fault;
@@ -99,6 +106,7 @@ export function fuzzConfig(opts: Record<string, unknown>, profile: string): Fuzz
 
 export async function fuzzCommand(_args: unknown[], opts: Record<string, unknown>, io: IO): Promise<number> {
   const cfg = fuzzConfig(opts, (await resolveProfile(opts, io)).profile.name);
+  if (cfg.oracle !== undefined) (await import('../vm/oracle.js')).checkVmSpec(cfg.oracle.slice(3));
   const json = opts['json'] === true;
   const junit = opts['junit'] === undefined ? undefined : resolve(String(opts['junit']));
   const limit = [cfg.runs !== undefined ? `${cfg.runs} runs` : '', cfg.timeMs !== undefined ? `time ${fmtDuration(cfg.timeMs)}` : ''].filter((s) => s).join(', ');

@@ -151,6 +151,7 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
     .option('--no-insn-shrink', 'only shrink the block tree, not instructions')
     .option('--full-log', 'sharedMatchesCopy also compares the full level-2 log')
     .option('--state-freq', 'load with BPF_F_TEST_STATE_FREQ')
+    .option('--oracle <kernel>', 'modelMatchesKernel loads into: live (default) or vm:<kernel>, one VM per worker kept booted and rebooted after a crash')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--json', 'print the report as one JSON object')
     .addOption(profileOption())

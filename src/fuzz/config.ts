@@ -32,12 +32,15 @@ export interface FuzzConfig {
   stateFreq: boolean;
   /** Kernel profile name the model follows. */
   profile: string;
+  /** modelMatchesKernel's kernel: 'live' or 'vm:<kernel>'. */
+  oracle?: string;
 }
 
 export const DEFAULT_SHRINK_MS = 30_000;
 
-export function propertyOptions(c: Pick<FuzzConfig, 'backedge' | 'a' | 'b' | 'fault' | 'fullLog' | 'stateFreq' | 'profile'>): PropertyOptions {
+export function propertyOptions(c: Pick<FuzzConfig, 'backedge' | 'a' | 'b' | 'fault' | 'fullLog' | 'stateFreq' | 'profile' | 'oracle'>): PropertyOptions {
   const o: PropertyOptions = { backedge: c.backedge, a: c.a, b: c.b, fullLog: c.fullLog, profile: c.profile };
+  if (c.oracle !== undefined && c.oracle !== 'live') o.oracle = c.oracle;
   if (c.fault !== undefined && c.fault !== 'none') o.fault = c.fault;
   if (c.stateFreq) o.testStateFreq = true;
   return o;

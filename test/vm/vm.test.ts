@@ -8,6 +8,7 @@ import { listKernels, releaseMatches } from '../../src/vm/images.js';
 import { Vm } from '../../src/vm/machine.js';
 import { VmPool } from '../../src/vm/oracle.js';
 import { qemuAvailable } from '../../src/vm/qemu.js';
+import { closeSyncVms, syncVmLoad } from '../../src/vm/syncClient.js';
 import { run, tmpFiles } from '../cli/helpers.js';
 import { encodeProgram } from '../../src/isa/encode.js';
 
@@ -65,6 +66,28 @@ describe.skipIf(why !== undefined)(`VM oracle on 6.12${why ? ` (skipped: ${why})
     expect(replies.filter((r) => r.kind === 'loaded')).toHaveLength(11);
     expect(vm.boots).toBe(2);
   }, 120_000);
+
+  it('syncVmLoad (for properties) answers as the async pool does', async () => {
+    const pool = new VmPool(image!, { vms: 1 });
+    opened.push(pool);
+    const p = programs[5]!;
+    const a = await pool.load(p, { logLevel: 2, keepLog: true });
+    const s = syncVmLoad('6.12', loadRequest(p, 2), p.name);
+    await closeSyncVms();
+    expect(s.release).toBe(pool.release);
+    expect(s.log).toBe(a.result.log);
+  }, 120_000);
+
+  it('fuzz --oracle vm:6.12 runs modelMatchesKernel against the VM and names it in failures', async () => {
+    const { dir } = tmpFiles('verihist-vmfuzz-');
+    const r = await run('fuzz', '--property', 'modelMatchesKernel', '--oracle', 'vm:6.12', '--preset', 'small', '--runs', '12', '--seed', '5',
+      '--workers', '1', '--shrink-time', '5s', '--out', dir, '--json');
+    expect([0, 1]).toContain(r.code);
+    const report = JSON.parse(r.out) as { runs: number; failures: { summary: string }[] };
+    expect(report.runs).toBeGreaterThan(0);
+    for (const f of report.failures) expect(f.summary).toMatch(/vm:6\.12/);
+    expect((await run('fuzz', '--oracle', 'vm6.12', '--runs', '1')).err).toMatch(/^verihist: --oracle: expected live or vm:<kernel>, got 'vm6.12'\n$/);
+  }, 180_000);
 
   it('compare --b vm:6.12 runs the model against the VM', async () => {
     const r = await run('compare', '--gen', 'small', '--count', '20', '--seed', '21', '--b', 'vm:6.12', '--json');
