@@ -52,6 +52,9 @@ const loopStackMisc = (): Program => makeProgram(b.prog(
   b.mov64Imm(b.R0, 0), b.exit(),
 ), { name: 'probe_loop_stack_misc' });
 
+/** r0 = 0; exit: the log shows which liveness scheme prints the state. */
+const retZero = (): Program => makeProgram(b.prog(b.mov64Imm(b.R0, 0), b.exit()), { name: 'probe_ret0' });
+
 export const PROBES: Readonly<Record<SwitchName, () => Program>> = {
   sccCallbackLoops: loopNullCtx,
   stackMiscPruningInLoops: loopStackMisc,
@@ -59,6 +62,7 @@ export const PROBES: Readonly<Record<SwitchName, () => Program>> = {
   pushStackE2big: mayGotoWalk,
   nullArgPrecise: loopNullCtx,
   callbackExitKeepsArgs: loopCounter,
+  chainLiveness: retZero,
 };
 
 /** What a load looks like for comparison: verdict, errno, statistics and the log without the time line. */

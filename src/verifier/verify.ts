@@ -41,7 +41,7 @@ function newEnv(prog: Program, opts: VerifierOptions, log: VLog): VerifierEnv {
     bpfCapable: true, allowPtrLeaks: true, allowUninitStack: true,
     curState: st, head: null, stackSize: 0, explored: [], freeList: [], stateListOf: new Map(),
     insnIdx: 0, prevInsnIdx: -1, insnProcessed: 0, prevInsnProcessed: 0, jmpsProcessed: 0, prevJmpsProcessed: 0,
-    totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, exploredStatesSize: 0, freeListSize: 0, numBackedges: 0,
+    totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, exploredStatesSize: 0, freeListSize: 0, numBackedges: 0, longestMarkReadWalk: 0,
     idGen: 0, curHistEnt: false, doPrintState: false, scratchedRegs: 0, scratchedStack: 0n, prevLogPos: 0, prevInsnPrintPos: 0,
     bt: newBacktrackState(), liveness: newStackLiveness(),
     sccVisits: new Map(), ptrTypes: [], checkpoints: [], stackDepth: [],
@@ -117,7 +117,7 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
     env.aux = passes.aux;
     env.subprogs = passes.subprogs;
     env.postorder = passes.postorder;
-    if (log.level & 2) {
+    if (log.level & 2 && !opts.switches.chainLiveness) {
       for (const l of formatLiveRegsLog(prog.insns, env.aux, (i) => disasmInsn(prog.insns, i))) verbose(env, `${l}\n`);
     }
     initMainState(env);
@@ -157,7 +157,7 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
       }
       verbose(env, `stack depth ${depths.join('+')}\n`);
     }
-    verbose(env, `processed ${env.insnProcessed} insns (limit 1000000) max_states_per_insn ${env.maxStatesPerInsn} total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`);
+    verbose(env, `processed ${env.insnProcessed} insns (limit 1000000) max_states_per_insn ${env.maxStatesPerInsn} total_states ${env.totalStates} peak_states ${env.peakStates} mark_read ${env.longestMarkReadWalk}\n`);
   }
   const result: Result = {
     verdict: unsupportedAt !== undefined ? 'unsupported' : errno ? 'reject' : 'accept',

@@ -6,7 +6,7 @@ import { type VerifierEnv, VerifierError, EINVAL, EACCES, ENOMEM, verbose, logLe
 import { RegType, PTR_MAYBE_NULL, BPF_ADD_CONST, BPF_ADD_CONST32, type BpfRegState } from '../state/reg.js';
 import { markPtrNotNullReg, markPtrOrNullRegs } from './mapAccess.js';
 import { BPF_REG_SIZE, type BpfFuncState, type BpfStackState, type BpfVerifierState } from '../state/state.js';
-import { copyRegState, newRegState } from '../state/regState.js';
+import { copyRegState, copyRegisterState, newRegState } from '../state/regState.js';
 import { markRegKnown, markRegUnknown, regBoundsSync, clearScalarId } from '../state/scalar.js';
 import { tnumAdd } from '../state/tnum.js';
 import { scalar32MinMaxAdd, scalarMinMaxAdd } from './alu.js';
@@ -32,7 +32,7 @@ function collectLinkedRegs(env: VerifierEnv, vstate: BpfVerifierState, id: numbe
   for (let i = vstate.curframe; i >= 0; i--) {
     const func = vstate.frame[i] as BpfFuncState;
     // 6.18.y: only registers live at the frame's insn can be linked.
-    const live = env.aux[frameInsnIdx(vstate, i)]?.liveRegsBefore ?? 0xffff;
+    const live = env.opts.switches.chainLiveness ? 0xffff : env.aux[frameInsnIdx(vstate, i)]?.liveRegsBefore ?? 0xffff;
     for (let j = 0; j < 10; j++) if (live & (1 << j)) add(func.regs[j] as BpfRegState, i, j, true);
     for (let j = 0; j < func.allocatedStack / BPF_REG_SIZE; j++) {
       const s = func.stack[j];
@@ -52,7 +52,7 @@ function syncLinkedRegs(vstate: BpfVerifierState, known: BpfRegState, linked: Li
     if (((reg.id ^ known.id) & BPF_ADD_CONST) === BPF_ADD_CONST) continue;
     if ((!(reg.id & BPF_ADD_CONST) && !(known.id & BPF_ADD_CONST)) || reg.off === known.off) {
       const sd = reg.subregDef;
-      copyRegState(reg, known);
+      copyRegisterState(reg, known);
       reg.subregDef = sd;
     } else {
       const sd = reg.subregDef;
@@ -61,7 +61,7 @@ function syncLinkedRegs(vstate: BpfVerifierState, known: BpfRegState, linked: Li
       const fake = newRegState();
       fake.type = RegType.SCALAR_VALUE;
       markRegKnown(fake, BigInt(reg.off) - BigInt(known.off));
-      copyRegState(reg, known);
+      copyRegisterState(reg, known);
       reg.off = off;
       reg.id = savedId;
       reg.subregDef = sd;

@@ -1,7 +1,7 @@
 // BPF_MOV value transfer (check_alu_op BPF_MOV): immediates, register copies,
 // sign-extending moves and the scalar id a copy shares.
 import { RegType, type BpfRegState } from '../state/reg.js';
-import { copyRegState } from '../state/regState.js';
+import { copyRegisterState } from '../state/regState.js';
 import {
   
   tnumIsConst, 
@@ -66,7 +66,7 @@ export function movReg(dst: BpfRegState, src: BpfRegState, is64: boolean, off: n
   unprivileged = false, keepRange = false): void {
   if (is64) {
     if (off === 0) {
-      copyRegState(dst, src);
+      copyRegisterState(dst, src);
       dst.subregDef = 0;
       return;
     }
@@ -75,7 +75,7 @@ export function movReg(dst: BpfRegState, src: BpfRegState, is64: boolean, off: n
       return;
     }
     const noSext = movNoSext(src, off);
-    copyRegState(dst, src);
+    copyRegisterState(dst, src);
     if (!noSext) clearScalarId(dst);
     if (!keepRange || !sextKeepsRange(dst, off >> 3)) coerceRegToSizeSx(dst, off >> 3);
     dst.subregDef = 0;
@@ -84,12 +84,12 @@ export function movReg(dst: BpfRegState, src: BpfRegState, is64: boolean, off: n
   if (src.type === RegType.SCALAR_VALUE) {
     if (off === 0) {
       const u32 = getRegWidth(src) <= 32;
-      copyRegState(dst, src);
+      copyRegisterState(dst, src);
       if (!u32) clearScalarId(dst);
       dst.subregDef = insnIdx + 1;
     } else {
       const noSext = movNoSext(src, off);
-      copyRegState(dst, src);
+      copyRegisterState(dst, src);
       if (!noSext) clearScalarId(dst);
       dst.subregDef = insnIdx + 1;
       coerceSubregToSizeSx(dst, off >> 3);

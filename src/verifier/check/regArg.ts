@@ -6,7 +6,8 @@ import {
 } from '../../isa/opcode.js';
 import type { Insn } from '../../isa/insn.js';
 import { type VerifierEnv, VerifierError, EINVAL, EACCES, verbose } from '../state/env.js';
-import { RegType, type BpfRegState } from '../state/reg.js';
+import { REG_LIVE_READ32, REG_LIVE_READ64, REG_LIVE_WRITTEN, RegType, type BpfRegState } from '../state/reg.js';
+import { markRegRead } from '../liveness/chain.js';
 import type { BpfFuncState } from '../state/state.js';
 import { markRegUnknown } from '../state/scalar.js';
 import { markRegScratched } from '../log/logState.js';
@@ -62,12 +63,14 @@ export function checkRegArgIn(env: VerifierEnv, regs: BpfRegState[], regno: numb
     }
     if (regno === BPF_REG_FP) return;
     if (rw64) reg.subregDef = 0;
+    if (env.opts.switches.chainLiveness) markRegRead(env, reg, reg.parent, rw64 ? REG_LIVE_READ64 : REG_LIVE_READ32);
     return;
   }
   if (regno === BPF_REG_FP) {
     verbose(env, 'frame pointer is read only\n');
     throw new VerifierError(EACCES, 'fp');
   }
+  if (env.opts.switches.chainLiveness) reg.live |= REG_LIVE_WRITTEN;
   reg.subregDef = rw64 ? 0 : env.insnIdx + 1;
   if (t === RegArgType.DST_OP) markRegUnknown(reg);
 }

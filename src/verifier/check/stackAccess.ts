@@ -4,9 +4,9 @@ import { BPF_ST, BPF_MEM, opClass, opMode } from '../../isa/opcode.js';
 import type { Insn } from '../../isa/insn.js';
 import { INSN_F_STACK_ACCESS, INSN_F_SPI_SHIFT } from '../../history/history.js';
 import { type VerifierEnv, VerifierError, EACCES, EINVAL, verbose } from '../state/env.js';
-import { RegType, BPF_ADD_CONST, type BpfRegState } from '../state/reg.js';
+import { RegType, BPF_ADD_CONST, REG_LIVE_WRITTEN, type BpfRegState } from '../state/reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState } from '../state/state.js';
-import { copyRegState, newStackSlot, newRegState } from '../state/regState.js';
+import { copyRegisterState, newStackSlot, newRegState } from '../state/regState.js';
 import { markRegConstZero, markRegKnown, markRegUnknown, getRegWidth, registerIsNull, clearScalarId } from '../state/scalar.js';
 import { tnumIsConst } from '../state/tnum.js';
 import { tnumStrn as tnumStr } from '../log/regfmt.js';
@@ -64,7 +64,7 @@ function scrubSpecialSlot(slot: BpfStackState): void {
 
 function saveRegisterState(state: BpfFuncState, spi: number, reg: BpfRegState, size: number): void {
   const slot = state.stack[spi] as BpfStackState;
-  copyRegState(slot.spilledPtr, reg);
+  copyRegisterState(slot.spilledPtr, reg);
   let i = BPF_REG_SIZE;
   for (; i > BPF_REG_SIZE - size; i--) slot.slotType[i - 1] = SlotType.STACK_SPILL;
   for (; i; i--) markStackSlotMisc(slot.slotType, i - 1);
@@ -201,7 +201,7 @@ export function checkStackReadFixedOff(env: VerifierEnv, regState: BpfFuncState,
       if (size <= spillSize && stackNarrowAccessOk(off, size, spillSize)) {
         const dst = state.regs[dstRegno] as BpfRegState;
         const subregDef = dst.subregDef;
-        copyRegState(dst, reg);
+        copyRegisterState(dst, reg);
         dst.subregDef = subregDef;
         if (getRegWidth(reg) > size * 8) clearScalarId(dst);
       } else {
@@ -228,7 +228,9 @@ export function checkStackReadFixedOff(env: VerifierEnv, regState: BpfFuncState,
         }
       }
     } else if (dstRegno >= 0) {
-      copyRegState(state.regs[dstRegno] as BpfRegState, reg);
+      copyRegisterState(state.regs[dstRegno] as BpfRegState, reg);
+      // a fill is a write of dst even where the spilled copy lost its marks at a checkpoint
+      if (env.opts.switches.chainLiveness) (state.regs[dstRegno] as BpfRegState).live |= REG_LIVE_WRITTEN;
     } else if (!env.allowPtrLeaks && reg.type !== RegType.SCALAR_VALUE) {
       verbose(env, `leaking pointer from stack off ${off}\n`);
       throw new VerifierError(EACCES, 'leak');

@@ -8,6 +8,7 @@ import { MAX_CALL_FRAMES } from '../state/state.js';
 import { insnSuccessors } from '../cfg/scc.js';
 import { containingSubprog } from '../state/subprogInfo.js';
 import { fmtStackMask } from '../log/regfmt.js';
+import { markStackSlotRead, markStackSlotWritten } from './chain.js';
 import type { Callchain, FuncInstance, PerFrameMasks } from '../state/analysis.js';
 
 const U64_ALL = (1n << 64n) - 1n;
@@ -93,6 +94,10 @@ function markStackReadIn(inst: FuncInstance, frame: number, insnIdx: number, mas
 }
 
 export function bpfMarkStackRead(env: VerifierEnv, frame: number, insnIdx: number, mask: bigint): void {
+  if (env.opts.switches.chainLiveness) {
+    for (let spi = 0; mask >> BigInt(spi); spi++) if ((mask >> BigInt(spi)) & 1n) markStackSlotRead(env, frame, spi);
+    return;
+  }
   markStackReadIn(ensureCurInstance(env), frame, insnIdx, mask);
 }
 
@@ -106,6 +111,10 @@ export function bpfResetStackWriteMarks(env: VerifierEnv, insnIdx: number): void
 }
 
 export function bpfMarkStackWrite(env: VerifierEnv, frame: number, mask: bigint): void {
+  if (env.opts.switches.chainLiveness) {
+    for (let spi = 0; mask >> BigInt(spi); spi++) if ((mask >> BigInt(spi)) & 1n) markStackSlotWritten(env, frame, spi);
+    return;
+  }
   env.liveness.writeMasksAcc[frame] = (env.liveness.writeMasksAcc[frame] as bigint) | mask;
 }
 

@@ -2,7 +2,7 @@
 // which registers and slots an instruction's state line shows.
 import { MAX_BPF_REG } from '../../isa/opcode.js';
 import { type VerifierEnv, verbose } from '../state/env.js';
-import { RegType } from '../state/reg.js';
+import { REG_LIVE_DONE, REG_LIVE_READ, REG_LIVE_WRITTEN, RegType } from '../state/reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfVerifierState } from '../state/state.js';
 import { formatRegState, type RegFmtOpts } from './regfmt.js';
 import { mapInfoFor } from './regfmt.js';
@@ -36,16 +36,23 @@ export const markVerifierStateScratched = (env: VerifierEnv): void => {
 };
 export const verifierStateScratched = (env: VerifierEnv): boolean => env.scratchedRegs !== 0 || env.scratchedStack !== 0n;
 
+/** print_liveness (chain liveness only): `_r`, `_w`, `_D` after a register or slot name. */
+export function livenessSuffix(live: number): string {
+  if (!(live & (REG_LIVE_READ | REG_LIVE_WRITTEN | REG_LIVE_DONE))) return '';
+  return `_${live & REG_LIVE_READ ? 'r' : ''}${live & REG_LIVE_WRITTEN ? 'w' : ''}${live & REG_LIVE_DONE ? 'D' : ''}`;
+}
+
 export function printVerifierState(env: VerifierEnv, vstate: BpfVerifierState, frameno: number, printAll: boolean): void {
   const state = vstate.frame[frameno] as BpfFuncState;
   const fmt: RegFmtOpts = env.prog.maps.length ? { stateFrameno: state.frameno, mapInfo: mapInfoFor(env.prog.maps) } : { stateFrameno: state.frameno };
+  const chain = env.opts.switches.chainLiveness;
   let out = '';
   if (state.frameno) out += ` frame${state.frameno}:`;
   for (let i = 0; i < MAX_BPF_REG; i++) {
     const reg = state.regs[i];
     if (!reg || reg.type === RegType.NOT_INIT) continue;
     if (!printAll && !(env.scratchedRegs & (1 << i))) continue;
-    out += ` R${i}=${formatRegState(reg, fmt)}`;
+    out += ` R${i}${chain ? livenessSuffix(reg.live) : ''}=${formatRegState(reg, fmt)}`;
   }
   for (let i = 0; i < state.allocatedStack / BPF_REG_SIZE; i++) {
     if (!printAll && !(env.scratchedStack & (1n << BigInt(i)))) continue;
@@ -60,13 +67,14 @@ export function printVerifierState(env: VerifierEnv, vstate: BpfVerifierState, f
     }
     if (!valid) continue;
     const off = (-i - 1) * BPF_REG_SIZE;
+    const sfx = chain ? livenessSuffix(slot.spilledPtr.live) : '';
     if (slot.slotType[BPF_REG_SIZE - 1] === SlotType.STACK_SPILL) {
       // print MISC/ZERO/INVALID bytes above a sub-register spill
       let j = 0;
       while (j < BPF_REG_SIZE && slot.slotType[j] !== SlotType.STACK_SPILL) j++;
-      out += ` fp${off}=${types.slice(0, j)}${formatRegState(slot.spilledPtr, fmt)}`;
+      out += ` fp${off}${sfx}=${types.slice(0, j)}${formatRegState(slot.spilledPtr, fmt)}`;
     } else {
-      out += ` fp${off}=${types}`;
+      out += ` fp${off}${sfx}=${types}`;
     }
   }
   if (state.inCallbackFn) out += ' cb';

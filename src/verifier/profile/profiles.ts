@@ -29,9 +29,16 @@ export const PROFILES: readonly KernelProfile[] = [
     description: '6.18.44 with later upstream verifier changes backported (callback SCCs, loop pruning over misc slots, movsx bounds, push_stack E2BIG)',
     switches: withOn(['sccCallbackLoops', 'stackMiscPruningInLoops', 'movsxKeepsRange', 'pushStackE2big', 'nullArgPrecise', 'callbackExitKeepsArgs']),
   },
+  {
+    name: '6.12',
+    release: '6.12.118+deb12-cloud-amd64',
+    description: 'Debian 6.12 (the verifier the seed patch was written for), checked against the VM oracle vm:6.12; work in progress: liveness only so far',
+    switches: withOn(['chainLiveness']),
+  },
 ];
 
-export const NEWEST_PROFILE: KernelProfile = PROFILES[PROFILES.length - 1] as KernelProfile;
+/** The profile of the kernel the model was written for (6.18 with its backports). */
+export const NEWEST_PROFILE: KernelProfile = PROFILES[1] as KernelProfile;
 export const BASELINE_PROFILE: KernelProfile = PROFILES[0] as KernelProfile;
 
 export const profileNames = (): string[] => PROFILES.map((p) => p.name);

@@ -9,6 +9,7 @@ export const SWITCH_NAMES = [
   'pushStackE2big',
   'nullArgPrecise',
   'callbackExitKeepsArgs',
+  'chainLiveness',
 ] as const;
 
 export type SwitchName = (typeof SWITCH_NAMES)[number];
@@ -70,6 +71,13 @@ export const SWITCHES: Readonly<Record<SwitchName, SwitchInfo>> = {
     commit: '',
     description: "backtracking into a callback's exit keeps the caller's r1-r5 marks, so the walk goes on through the callback body",
     actsIn: 'backtrack_insn (BPF_EXIT)',
+  },
+  chainLiveness: {
+    name: 'chainLiveness',
+    upstream: 'bpf/verifier: track liveness for pruning (removed in 6.17 by "bpf: disable and remove registers chain based liveness")',
+    commit: 'dc503a8ad984',
+    description: 'REG_LIVE_READ/WRITTEN marks walked up parent-state chains decide what pruning compares and cleaning keeps (printed as _r/_w/_D); no compute_live_registers log, no stack liveness analysis',
+    actsIn: 'mark_reg_read, check_reg_arg, check_stack_read/write, regsafe, stacksafe, clean_live_states, propagate_liveness, print_verifier_state',
   },
 };
 

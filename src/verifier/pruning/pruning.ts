@@ -2,7 +2,7 @@
 // states_equal / regsafe / stacksafe, clean_live_states, propagate_precision.
 import { BPF_REG_FP, MAX_BPF_REG, BPF_JMP, BPF_JCOND } from '../../isa/opcode.js';
 import { type VerifierEnv, type BpfVerifierStateList, VerifierError, EINVAL, verbose } from '../state/env.js';
-import { RegType, BPF_ADD_CONST, type BpfRegState } from '../state/reg.js';
+import { RegType, BPF_ADD_CONST, REG_LIVE_READ, type BpfRegState } from '../state/reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, type BpfVerifierState } from '../state/state.js';
 import { tnumIn } from '../state/tnum.js';
 import { frameInsnIdx, sameCallsites } from '../state/frames.js';
@@ -14,6 +14,7 @@ import { cloneVerifierState, updatePeakStates } from '../state/states.js';
 import { maybeFreeVerifierState } from './branchCounts.js';
 import { maybeEnterScc, addSccBackedge, incompleteReadMarks } from './sccVisit.js';
 import { bpfLiveStackQueryInit, bpfStackSlotAlive } from '../liveness/liveness.js';
+import { cleanVerifierStateChain, linkToCheckpoint, propagateLiveness } from '../liveness/chain.js';
 import { pushJmpHistory } from '../state/history.js';
 
 export const enum ExactLevel { NOT_EXACT, EXACT, RANGE_WITHIN }
@@ -24,6 +25,8 @@ export interface IdMap {
   tmpIdGen: number;
   /** stackMiscPruningInLoops: RANGE_WITHIN relaxes NOT_INIT and slot types as NOT_EXACT does. */
   looseLoops: boolean;
+  /** chainLiveness: skip what the old state never read (NOT_EXACT). */
+  chain: boolean;
 }
 
 function checkIds(oldId: number, curId: number, m: IdMap): boolean {
@@ -68,6 +71,8 @@ export const regsExact = (o: BpfRegState, c: BpfRegState, m: IdMap): boolean =>
   regsSameUpToId(o, c) && checkIds(o.id, c.id, m) && checkIds(o.refObjId, c.refObjId, m);
 
 function regsafe(o: BpfRegState, c: BpfRegState, m: IdMap, exact: ExactLevel): boolean {
+  // chain liveness: what the old state never read cannot matter to it
+  if (m.chain && !(o.live & REG_LIVE_READ) && exact === ExactLevel.NOT_EXACT) return true;
   if (exact === ExactLevel.EXACT) return regsExact(o, c, m);
   if (o.type === RegType.NOT_INIT) {
     if (exact === ExactLevel.NOT_EXACT || m.looseLoops || c.type === RegType.NOT_INIT) return true;
@@ -137,6 +142,10 @@ function stacksafe(env: VerifierEnv, old: BpfFuncState, cur: BpfFuncState, m: Id
     const os = old.stack[spi] as BpfStackState;
     const cs = cur.stack[spi];
     const ot = os.slotType[b] as SlotType;
+    if (m.chain && !(os.spilledPtr.live & REG_LIVE_READ) && exact === ExactLevel.NOT_EXACT) {
+      i += BPF_REG_SIZE - 1;
+      continue;
+    }
     const byteExact = m.looseLoops ? exact === ExactLevel.EXACT : exact !== ExactLevel.NOT_EXACT;
     if (byteExact && (i >= cur.allocatedStack || ot !== (cs as BpfStackState).slotType[b])) return false;
     if (ot === SlotType.STACK_INVALID) continue;
@@ -169,7 +178,7 @@ function stacksafe(env: VerifierEnv, old: BpfFuncState, cur: BpfFuncState, m: Id
 }
 
 function funcStatesEqual(env: VerifierEnv, old: BpfFuncState, cur: BpfFuncState, insnIdx: number, exact: ExactLevel, m: IdMap): boolean {
-  const live = env.aux[insnIdx]?.liveRegsBefore ?? 0xffff;
+  const live = m.chain ? 0xffff : env.aux[insnIdx]?.liveRegsBefore ?? 0xffff;
   if (old.callbackDepth > cur.callbackDepth) return false;
   for (let i = 0; i < MAX_BPF_REG; i++) {
     if ((live & (1 << i)) && !regsafe(old.regs[i] as BpfRegState, cur.regs[i] as BpfRegState, m, exact)) return false;
@@ -178,7 +187,7 @@ function funcStatesEqual(env: VerifierEnv, old: BpfFuncState, cur: BpfFuncState,
 }
 
 export const newIdMap = (env: VerifierEnv): IdMap =>
-  ({ old: [], cur: [], tmpIdGen: env.idGen, looseLoops: env.opts.switches.stackMiscPruningInLoops });
+  ({ old: [], cur: [], tmpIdGen: env.idGen, looseLoops: env.opts.switches.stackMiscPruningInLoops, chain: env.opts.switches.chainLiveness });
 
 export function statesEqual(env: VerifierEnv, old: BpfVerifierState, cur: BpfVerifierState, exact: ExactLevel): boolean {
   if (old.curframe !== cur.curframe) return false;
@@ -221,6 +230,10 @@ function cleanLiveStates(env: VerifierEnv, insn: number, cur: BpfVerifierState, 
   for (const sl of head) {
     if (sl.state.branches) continue;
     if (sl.state.insnIdx !== insn || !sameCallsites(sl.state, cur)) continue;
+    if (env.opts.switches.chainLiveness) {
+      cleanVerifierStateChain(sl.state);
+      continue;
+    }
     if (sl.state.cleaned) continue;
     if (readMarksIncomplete(env, sl.state)) continue;
     cleanVerifierState(env, sl.state);
@@ -318,6 +331,7 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
     }
     // hit
     sl.hitCnt++;
+    if (env.opts.switches.chainLiveness) propagateLiveness(env, sl.state, cur);
     if (env.aux[env.insnIdx]?.jmpPoint) pushJmpHistory(env, cur, 0, 0n);
     propagatePrecision(env, sl.state, cur);
     if (loop) {
@@ -354,6 +368,7 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
   cur.firstInsnIdx = insnIdx;
   cur.dfsDepth = nw.dfsDepth + 1;
   env.hist.resetForChild(cur, nw, insnIdx);
+  if (env.opts.switches.chainLiveness) linkToCheckpoint(cur, nw);
   head.unshift(sl);
   return false;
 }

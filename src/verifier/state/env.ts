@@ -98,6 +98,8 @@ export interface VerifierEnv {
   exploredStatesSize: number;
   freeListSize: number;
   numBackedges: number;
+  /** Chain liveness: the longest mark_reg_read walk (the statistics line's mark_read). */
+  longestMarkReadWalk: number;
   idGen: number;
   /** env->cur_hist_ent != NULL: an entry was already pushed for this insn. */
   curHistEnt: boolean;

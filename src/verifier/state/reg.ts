@@ -64,4 +64,16 @@ export interface BpfRegState {
   /** insn index + 1 that last wrote the 32-bit subregister (DEF_NOT_SUBREG = 0). */
   subregDef: number;
   precise: boolean;
+  /** Chain liveness (profile switch chainLiveness, 6.12): REG_LIVE_* bits. */
+  live: number;
+  /** Chain liveness: the same register (or stack slot) in the parent checkpoint. */
+  parent: BpfRegState | null;
 }
+
+// enum bpf_reg_liveness (chain liveness only).
+export const REG_LIVE_NONE = 0;
+export const REG_LIVE_READ32 = 1;
+export const REG_LIVE_READ64 = 2;
+export const REG_LIVE_READ = REG_LIVE_READ32 | REG_LIVE_READ64;
+export const REG_LIVE_WRITTEN = 4;
+export const REG_LIVE_DONE = 8;

@@ -26,6 +26,8 @@ export const newRegState = (): BpfRegState => ({
   frameno: 0,
   subregDef: 0,
   precise: false,
+  live: 0,
+  parent: null,
 });
 
 // off, id (BPF_ADD_CONST flags), the s32 bounds (-0 from multiplication) and
@@ -52,6 +54,16 @@ export const copyRegState = (dst: BpfRegState, src: BpfRegState): void => {
   dst.frameno = src.frameno;
   dst.subregDef = src.subregDef;
   dst.precise = src.precise;
+  dst.live = src.live;
+  dst.parent = src.parent;
+};
+
+/** copy_register_state: a register-to-register copy keeps dst's liveness links. */
+export const copyRegisterState = (dst: BpfRegState, src: BpfRegState): void => {
+  const live = dst.live, parent = dst.parent;
+  copyRegState(dst, src);
+  dst.live = live;
+  dst.parent = parent;
 };
 
 // Same property order as newRegState, so every register shares one shape.
@@ -71,6 +83,8 @@ export const cloneReg = (src: BpfRegState): BpfRegState => ({
   frameno: src.frameno,
   subregDef: src.subregDef,
   precise: src.precise,
+  live: src.live,
+  parent: src.parent,
 });
 
 export const newStackSlot = (): BpfStackState => ({

@@ -476,7 +476,7 @@ export function makeScalarUnknown(): BpfRegState {
     type: RegType.SCALAR_VALUE, typeFlags: 0, off: 0, varOff: tnumUnknown(),
     smin: S64_MIN, smax: S64_MAX, umin: 0n, umax: U64_MAX,
     s32Min: S32_MIN, s32Max: S32_MAX, u32Min: 0, u32Max: U32_MAX,
-    id: 0, refObjId: 0, range: 0, mapIndex: -1, frameno: 0, subregDef: 0, precise: false,
+    id: 0, refObjId: 0, range: 0, mapIndex: -1, frameno: 0, subregDef: 0, precise: false, live: 0, parent: null,
   };
   return r;
 }
