@@ -148,6 +148,7 @@ export class Vm {
     });
     const sock = await connected;
     this.sock = sock;
+    let helloSeen = false;
     const hello = new Promise<string>((res, rej) => {
       const t = setTimeout(() => rej(new VmError(`guest of ${this.image.release} did not answer within ${this.o.bootTimeoutSec ?? 60} s: ${this.consoleTail() || stderr.trim()}`)), (this.o.bootTimeoutSec ?? 60) * 1000);
       const onData = (d: Buffer): void => {
@@ -155,11 +156,14 @@ export class Vm {
         try {
           frames = this.decoder.push(d);
         } catch (e) {
-          rej(e);
+          // after the hello nobody awaits the boot: fail the loading request instead of hanging to its timeout
+          if (helloSeen) this.crashHead(e instanceof Error ? e.message : String(e));
+          else rej(e);
           return;
         }
         for (const f of frames) {
           if (f.type === 'hello') {
+            helloSeen = true;
             clearTimeout(t);
             res(f.release);
           } else this.onResponse(f);
