@@ -12,7 +12,7 @@ import { loadInKernel } from './oracle.js';
 import { CopyHistory } from '../history/copy.js';
 import { verifyProgram } from '../verifier/verify.js';
 import {
-  NEWEST_PROFILE, SWITCH_NAMES, matchProfile, type KernelProfile, type KernelSwitches, type ProfileMatch, type SwitchName,
+  NEWEST_PROFILE, PROFILES, SWITCH_NAMES, matchProfile, type KernelProfile, type KernelSwitches, type ProfileMatch, type SwitchName,
 } from '../verifier/profile/index.js';
 
 const BPF_FUNC_LOOP = 181;
@@ -55,6 +55,66 @@ const loopStackMisc = (): Program => makeProgram(b.prog(
 /** r0 = 0; exit: the log shows which liveness scheme prints the state. */
 const retZero = (): Program => makeProgram(b.prog(b.mov64Imm(b.R0, 0), b.exit()), { name: 'probe_ret0' });
 
+/** A bounded loop: 6.17+ kernels log its SCC, older ones track a loop entry silently. */
+const boundedLoop = (): Program => makeProgram(b.prog(
+  b.mov64Imm(b.R1, 0), b.mov64Imm(b.R2, 0), ...Array.from({ length: 6 }, () => b.alu64Imm('add', b.R2, 1)),
+  b.alu64Imm('add', b.R1, 1), b.jmpImm('jlt', b.R1, 8, -8), b.mov64Imm(b.R0, 0), b.exit(),
+), { name: 'probe_bounded_loop' });
+
+/**
+ * Eight paths join at one insn with r7 pointing to a different stack slot
+ * each: the join's checkpoints miss and are evicted, and whether the
+ * statistics line counts them as freed tells the peak_states scheme.
+ */
+const evictedJoin = (): Program => {
+  // A long-bodied loop first: its head checkpoints are evicted while still on the path.
+  const body: (Insn | Insn[])[] = [b.mov64Imm(b.R1, 0), b.mov64Imm(b.R2, 0), ...Array.from({ length: 110 }, () => b.alu64Imm('add', b.R2, 1)),
+    b.alu64Imm('add', b.R1, 1), b.jmpImm('jlt', b.R1, 8, -112), b.call(7), b.mov64Reg(b.R6, b.R0)];
+  const n = 8;
+  const FILL = 8;
+  const filler = (): Insn[] => b.prog(...Array.from({ length: FILL }, () => b.alu64Imm('add', b.R8, 1)));
+  body.push(b.mov64Imm(b.R8, 0));
+  for (let k = 1; k <= n; k++) {
+    // if r6 != k skip this arm; arm: r7 = fp - 8k; goto join
+    body.push(b.jmpImm('jne', b.R6, k, 3 + FILL), b.mov64Reg(b.R7, b.R10), b.alu64Imm('add', b.R7, -8 * k), ...filler(), b.ja((4 + FILL) * (n - k) + 2));
+  }
+  body.push(b.mov64Reg(b.R7, b.R10), b.alu64Imm('add', b.R7, -8 * (n + 1)));
+  body.push(b.stMem('dw', b.R7, 0, 0), b.mov64Imm(b.R0, 0), b.exit());
+  return makeProgram(b.prog(...body), { name: 'probe_evicted_join' });
+};
+
+/** r1 = r0; r1 += -3 on a linked scalar: newer kernels keep the link with a negative delta. */
+const linkedNegDelta = (): Program => makeProgram(b.prog(
+  b.call(7), b.alu64Imm('and', b.R0, 0xff), b.mov64Reg(b.R1, b.R0), b.alu64Imm('add', b.R1, -3),
+  b.jmpImm('jgt', b.R0, 10, 1), b.mov64Reg(b.R0, b.R1), b.mov64Imm(b.R0, 0), b.exit(),
+), { name: 'probe_linked_neg_delta' });
+
+/** r0 & 0x40 known nonzero: newer kernels see that only 0x40 fits both the range and the tnum. */
+const tnumSingleValue = (): Program => makeProgram(b.prog(
+  b.call(7), b.alu64Imm('and', b.R0, 0x40), b.jmpImm('jeq', b.R0, 0, 1), b.mov64Reg(b.R1, b.R0), b.mov64Imm(b.R0, 0), b.exit(),
+), { name: 'probe_tnum_single_value' });
+
+/**
+ * `if r0 s<= r0` with r0 in [49, 56] and tnum (0x30; 0x8): kernels that do not
+ * collapse r0 to 56 explore the impossible branch, and the bounds sanity check
+ * reports it (with or without the verifier_bug prefix).
+ */
+const selfCompare = (): Program => makeProgram(b.prog(
+  b.call(7), b.alu64Imm('and', b.R0, 8), b.alu64Imm('add', b.R0, 0x30), b.jmpImm('jlt', b.R0, 49, 2),
+  b.jmpReg('jsle', b.R0, b.R0, 1), b.mov64Imm(b.R0, 1), b.mov64Imm(b.R0, 0), b.exit(),
+), { name: 'probe_self_compare' });
+
+/**
+ * r7 = r0 & 8; r0 = r7 + 11; if r6 != r0: syncing r7 from r0 adds -11 to
+ * [11, 19], where both unsigned ends wrap; newer kernels keep [0, 8], older
+ * ones lose the unsigned range (visible where no reg_bounds_sync follows).
+ */
+const addWraps = (): Program => makeProgram(b.prog(
+  b.call(7), b.alu64Imm('and', b.R0, 8), b.mov64Reg(b.R7, b.R0), b.call(7), b.mov64Reg(b.R6, b.R0),
+  b.mov64Reg(b.R0, b.R7), b.alu64Imm('add', b.R0, 11), b.jmpReg('jne', b.R6, b.R0, 1), b.mov64Imm(b.R0, 0),
+  b.mov64Imm(b.R0, 0), b.exit(),
+), { name: 'probe_add_wraps' });
+
 export const PROBES: Readonly<Record<SwitchName, () => Program>> = {
   sccCallbackLoops: loopNullCtx,
   stackMiscPruningInLoops: loopStackMisc,
@@ -63,6 +123,12 @@ export const PROBES: Readonly<Record<SwitchName, () => Program>> = {
   nullArgPrecise: loopNullCtx,
   callbackExitKeepsArgs: loopCounter,
   chainLiveness: retZero,
+  loopEntry: boundedLoop,
+  peakStatesCounter: evictedJoin,
+  linkedRegsAddOnly: linkedNegDelta,
+  noTnumSingleValue: tnumSingleValue,
+  plainBugMessages: selfCompare,
+  addSubWrapUnbounded: addWraps,
 };
 
 /** What a load looks like for comparison: verdict, errno, statistics and the log without the time line. */
@@ -86,11 +152,14 @@ export interface ProbeReport {
 export type KernelLoad = (p: Program) => Result;
 
 /**
- * Decides the switches against `load` (the live kernel): every combination of
- * switch values is checked against every probe's kernel log (cheapest probe
- * first, stopping at the first mismatch), so probes whose outcome depends on
- * several switches need no order. A switch is decided when all combinations
- * consistent with the kernel agree on it.
+ * Decides the switches against `load` (the live kernel). A setting of the
+ * switches is consistent when the model's log equals the kernel's on every
+ * probe. The kernel matches a profile whose setting is consistent; each
+ * switch is then observed by flipping it alone in that setting (or in the
+ * newest profile's, when none matches): when the flipped setting is
+ * consistent too, the probes cannot tell that switch apart on this kernel
+ * (e.g. a message only older bounds logic ever prints), and it stays
+ * undecided without blocking the match.
  */
 export function probeSwitches(load: KernelLoad, release: string): ProbeReport {
   const programs = new Map<string, Program>();
@@ -104,24 +173,59 @@ export function probeSwitches(load: KernelLoad, release: string): ProbeReport {
     const r = load(program);
     return { program, kernel: probeView(r), cost: r.insns };
   }).sort((a, b) => a.cost - b.cost);
-  const consistent: KernelSwitches[] = [];
-  for (let mask = 0; mask < 1 << SWITCH_NAMES.length; mask++) {
-    const trial = Object.fromEntries(SWITCH_NAMES.map((n, i) => [n, ((mask >> i) & 1) === 1])) as Record<SwitchName, boolean>;
-    if (probes.every((p) => modelView(p.program, trial) === p.kernel)) consistent.push(trial);
-  }
+  const memo = new Map<string, boolean>();
+  const consistent = (sw: KernelSwitches): boolean => {
+    const key = SWITCH_NAMES.map((n) => (sw[n] ? 1 : 0)).join('');
+    let ok = memo.get(key);
+    if (ok === undefined) {
+      ok = probes.every((p) => modelView(p.program, sw) === p.kernel);
+      memo.set(key, ok);
+    }
+    return ok;
+  };
+  const matching = [...PROFILES].reverse().filter((p) => consistent(p.switches));
+  // The setting to observe around: a matching profile, else the nearest consistent one (one or two flips away).
+  const base = matching[0]?.switches ?? nearestConsistent(consistent) ?? NEWEST_PROFILE.switches;
+  const baseOk = consistent(base);
   const observed = {} as Record<SwitchName, Observation>;
   for (const n of SWITCH_NAMES) {
     const probe = probeOf[n];
-    const seen = new Set(consistent.map((c) => c[n]));
-    if (consistent.length === 0) observed[n] = { value: null, why: `the kernel's logs match no setting of the switches (probe ${probe})` };
-    else if (seen.size === 1) observed[n] = { value: consistent[0]?.[n] as boolean };
-    else observed[n] = { value: null, why: `probe ${probe} does not tell ${n} apart` };
+    if (!baseOk) {
+      observed[n] = { value: null, why: `the kernel's logs match no setting of the switches near a profile (probe ${probe})` };
+    } else if (!consistent({ ...base, [n]: !base[n] })) {
+      observed[n] = { value: base[n] };
+    } else {
+      observed[n] = { value: null, why: `probe ${probe} does not tell ${n} apart on this kernel` };
+    }
   }
-  const guess = Object.fromEntries(SWITCH_NAMES.map((n) => {
-    const v = observed[n];
-    return [n, v.value ?? NEWEST_PROFILE.switches[n]];
-  })) as Record<SwitchName, boolean>;
-  return { release, observed, match: matchProfile(guess) };
+  if (matching.length === 1) {
+    const profile = matching[0] as KernelProfile;
+    return { release, observed, match: { profile, exact: true, differing: [] } };
+  }
+  // Several consistent profiles: the probes cannot choose; report the newest, not exact.
+  if (matching.length > 1) return { release, observed, match: { profile: matching[0] as KernelProfile, exact: false, differing: [] } };
+  return { release, observed, match: { ...matchProfile(base), exact: false } };
+}
+
+/** A consistent setting one or two switch flips from some profile (newest profiles first), if any. */
+function nearestConsistent(consistent: (sw: KernelSwitches) => boolean): KernelSwitches | null {
+  const bases = [...PROFILES].reverse().map((p) => p.switches);
+  for (const b of bases) {
+    for (const n of SWITCH_NAMES) {
+      const one = { ...b, [n]: !b[n] };
+      if (consistent(one)) return one;
+    }
+  }
+  for (const b of bases) {
+    for (let i = 0; i < SWITCH_NAMES.length; i++) {
+      for (let j = i + 1; j < SWITCH_NAMES.length; j++) {
+        const n = SWITCH_NAMES[i] as SwitchName, m = SWITCH_NAMES[j] as SwitchName;
+        const two = { ...b, [n]: !b[n], [m]: !b[m] };
+        if (consistent(two)) return two;
+      }
+    }
+  }
+  return null;
 }
 
 export const kernelRelease = (): string => {
@@ -146,10 +250,10 @@ export function probeSummary(r: ProbeReport): string {
   if (probeMatches(r)) return `kernel ${r.release} matches profile ${r.match.profile.name}`;
   const parts = [];
   if (r.match.differing.length) parts.push(`differs in ${r.match.differing.join(', ')}`);
+  else if (!undecided.length) parts.push('several profiles fit');
   if (undecided.length) parts.push(`undecided: ${undecided.join(', ')}`);
   return `kernel ${r.release} matches no profile (closest ${r.match.profile.name}: ${parts.join('; ')})`;
 }
 
-/** Whether every switch was decided and the result is exactly a known profile. */
-export const probeMatches = (r: ProbeReport): boolean =>
-  r.match.exact && SWITCH_NAMES.every((n) => r.observed[n].value !== null);
+/** Whether exactly one known profile is consistent with every probe. */
+export const probeMatches = (r: ProbeReport): boolean => r.match.exact;

@@ -10,7 +10,7 @@ import { VLog } from './state/vlog.js';
 import { RegType, type BpfRegState } from './state/reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, type BpfVerifierState } from './state/state.js';
 import { newVerifierState, BPF_MAIN_FUNC } from './state/regState.js';
-import { markRegKnownZero } from './state/scalar.js';
+import { markRegKnownZero, setBoundsSwitches } from './state/scalar.js';
 import { runCfgPasses } from './cfg/cfg.js';
 import { formatLiveRegsLog } from './cfg/liveRegs.js';
 import { socketCallParams } from './cfg/helperProtos.js';
@@ -101,6 +101,7 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
   // Rejections need the last log line even when no log was asked for: level 0
   // runs as BPF_LOG_STATS (4), which records messages but no per-insn lines.
   const log = new VLog(opts.logLevel || 4);
+  setBoundsSwitches(opts.switches);
   const started = process.hrtime.bigint();
   const env = newEnv(prog, opts, log);
   let errno = 0;

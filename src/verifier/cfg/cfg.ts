@@ -298,7 +298,8 @@ export function runCfgPasses(insns: readonly Insn[], opts: CfgPassOptions = {}):
   if (!cfg.ok) return { ...cfg, log };
   const succ = succTable(insns);
   const postorder = computePostorder(insns, aux, sp.table, succ);
-  const sccCnt = computeScc(insns, aux, succ, opts.switches?.sccCallbackLoops ?? false);
+  // loopEntry kernels (<= 6.16) have no SCCs: every insn keeps scc 0.
+  const sccCnt = opts.switches?.loopEntry ? 0 : computeScc(insns, aux, succ, opts.switches?.sccCallbackLoops ?? false);
   computeLiveRegisters(insns, aux, postorder, opts.callParams, succ);
   return { ok: true, aux, subprogs: sp.table, postorder, sccCnt, log };
 }

@@ -21,6 +21,7 @@ import {
   markReg32Unbounded, updateReg32Bounds, updateRegBounds, regBoundsSync, 
   isRegConst, regConstValue,
   BPF_ADD_CONST_ANY, BPF_ADD_CONST32, BPF_ADD_CONST64, clearScalarId,
+  boundsFlags,
 } from '../state/scalar.js';
 import { coerceRegToSize, zextReg32 } from '../state/coerce.js';
 
@@ -29,6 +30,7 @@ const isS32 = (x: number): boolean => x >= S32_MIN && x <= S32_MAX;
 const isS64 = (x: bigint): boolean => x >= S64_MIN && x <= S64_MAX;
 
 // ---- ADD / SUB --------------------------------------------------------------
+// (addSubWrapUnbounded: any unsigned overflow, even of both ends, loses the range)
 
 export function scalar32MinMaxAdd(dst: BpfRegState, src: BpfRegState): void {
   const smin = dst.s32Min + src.s32Min;
@@ -44,6 +46,11 @@ export function scalar32MinMaxAdd(dst: BpfRegState, src: BpfRegState): void {
   const umax = dst.u32Max + src.u32Max;
   const minOverflow = umin > U32_MAX;
   const maxOverflow = umax > U32_MAX;
+  if (boundsFlags.wrapUnbounded && maxOverflow) {
+    dst.u32Min = 0;
+    dst.u32Max = U32_MAX;
+    return;
+  }
   dst.u32Min = umin % U32_LIMIT;
   dst.u32Max = umax % U32_LIMIT;
   if (!minOverflow && maxOverflow) {
@@ -66,6 +73,11 @@ export function scalarMinMaxAdd(dst: BpfRegState, src: BpfRegState): void {
   const umax = dst.umax + src.umax;
   const minOverflow = umin > U64_MAX;
   const maxOverflow = umax > U64_MAX;
+  if (boundsFlags.wrapUnbounded && maxOverflow) {
+    dst.umin = 0n;
+    dst.umax = U64_MAX;
+    return;
+  }
   dst.umin = toU64(umin);
   dst.umax = toU64(umax);
   if (!minOverflow && maxOverflow) {
@@ -86,6 +98,11 @@ export function scalar32MinMaxSub(dst: BpfRegState, src: BpfRegState): void {
   }
   const minUnderflow = dst.u32Min < src.u32Max;
   const maxUnderflow = dst.u32Max < src.u32Min;
+  if (boundsFlags.wrapUnbounded && minUnderflow) {
+    dst.u32Min = 0;
+    dst.u32Max = U32_MAX;
+    return;
+  }
   dst.u32Min = (dst.u32Min - src.u32Max) >>> 0;
   dst.u32Max = (dst.u32Max - src.u32Min) >>> 0;
   if (minUnderflow && !maxUnderflow) {
@@ -106,6 +123,11 @@ export function scalarMinMaxSub(dst: BpfRegState, src: BpfRegState): void {
   }
   const minUnderflow = dst.umin < src.umax;
   const maxUnderflow = dst.umax < src.umin;
+  if (boundsFlags.wrapUnbounded && minUnderflow) {
+    dst.umin = 0n;
+    dst.umax = U64_MAX;
+    return;
+  }
   dst.umin = toU64(dst.umin - src.umax);
   dst.umax = toU64(dst.umax - src.umin);
   if (minUnderflow && !maxUnderflow) {

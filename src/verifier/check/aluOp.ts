@@ -5,7 +5,7 @@ import {
   BPF_MOD, BPF_DIV, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_TO_LE, opClass, opAlu, opSrc,
 } from '../../isa/opcode.js';
 import type { Insn } from '../../isa/insn.js';
-import { type VerifierEnv, VerifierError, EINVAL, EACCES, verbose } from '../state/env.js';
+import { type VerifierEnv, VerifierError, EINVAL, EACCES, verbose, verboseInvariants } from '../state/env.js';
 import { RegType, PTR_MAYBE_NULL, BPF_ADD_CONST, BPF_ADD_CONST32, BPF_ADD_CONST64, type BpfRegState } from '../state/reg.js';
 import { S64_MIN, S64_MAX, U64_MAX, newRegState, cloneReg } from '../state/regState.js';
 import { tnumAdd, tnumSub, tnumIsConst } from '../state/tnum.js';
@@ -212,6 +212,17 @@ function linkScalarDelta(env: VerifierEnv, opcode: number, alu32: boolean, dst: 
     dst.off = 0;
     dst.id = 0;
   };
+  if (env.opts.switches.linkedRegsAddOnly) {
+    // Only 64-bit rX += c with c in [0, S32_MAX] links; anything else drops the id (not the delta).
+    if (!(env.bpfCapable && opcode === BPF_ADD && !alu32 && dst.id && srcConst)) {
+      dst.id = 0;
+      return;
+    }
+    if ((dst.id & BPF_ADD_CONST) || BigInt.asUintN(64, val) > 0x7fffffffn) return clear();
+    dst.id = (dst.id | BPF_ADD_CONST64) >>> 0;
+    dst.off = Number(val);
+    return;
+  }
   if (!(env.bpfCapable && (opcode === BPF_ADD || opcode === BPF_SUB) && dst.id && srcConst)) {
     clear();
     return;
@@ -303,5 +314,5 @@ function checkAluOpInner(env: VerifierEnv, insn: Insn): void {
 export function checkAluOp(env: VerifierEnv, insn: Insn): void {
   checkAluOpInner(env, insn);
   const m = regBoundsSanityReset(curRegs(env)[insn.dst] as BpfRegState, 'alu');
-  if (m) verbose(env, `verifier bug: ${m}\n`);
+  if (m) verboseInvariants(env, m);
 }

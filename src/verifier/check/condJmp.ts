@@ -2,7 +2,7 @@
 import { BPF_JMP, BPF_JMP32, BPF_JA, BPF_JCOND, BPF_X, BPF_JEQ, BPF_JNE, BPF_MAY_GOTO, opClass, opJmp, opSrc } from '../../isa/opcode.js';
 import type { Insn } from '../../isa/insn.js';
 import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK } from '../../history/history.js';
-import { type VerifierEnv, VerifierError, EINVAL, EACCES, ENOMEM, verbose, logLevel1 } from '../state/env.js';
+import { type VerifierEnv, VerifierError, EINVAL, EACCES, ENOMEM, verbose, verboseInvariants, logLevel1 } from '../state/env.js';
 import { RegType, PTR_MAYBE_NULL, BPF_ADD_CONST, BPF_ADD_CONST32, type BpfRegState } from '../state/reg.js';
 import { markPtrNotNullReg, markPtrOrNullRegs } from './mapAccess.js';
 import { BPF_REG_SIZE, type BpfFuncState, type BpfStackState, type BpfVerifierState } from '../state/state.js';
@@ -42,7 +42,8 @@ function collectLinkedRegs(env: VerifierEnv, vstate: BpfVerifierState, id: numbe
   }
 }
 
-function syncLinkedRegs(vstate: BpfVerifierState, known: BpfRegState, linked: LinkedReg[]): void {
+/** `noSync` (linkedRegsAddOnly): the delta-adjusted register is not passed through reg_bounds_sync. */
+function syncLinkedRegs(vstate: BpfVerifierState, known: BpfRegState, linked: LinkedReg[], noSync: boolean): void {
   for (const e of linked) {
     const func = vstate.frame[e.frameno] as BpfFuncState;
     const reg = e.isReg ? (func.regs[e.spiOrReg] as BpfRegState) : (func.stack[e.spiOrReg] as { spilledPtr: BpfRegState }).spilledPtr;
@@ -69,7 +70,7 @@ function syncLinkedRegs(vstate: BpfVerifierState, known: BpfRegState, linked: Li
       scalarMinMaxAdd(reg, fake);
       reg.varOff = tnumAdd(reg.varOff, fake.varOff);
       if ((savedId | known.id) & BPF_ADD_CONST32) zextReg32(reg);
-      regBoundsSync(reg);
+      if (!noSync) regBoundsSync(reg);
     }
   }
 }
@@ -207,15 +208,15 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): number {
     copyRegState(fake1, fake0);
     msgs = regSetMinMax(otherRegs[insn.dst] as BpfRegState, fake0, dst, fake1, opcode, isJmp32);
   }
-  for (const m of msgs) verbose(env, `verifier bug: ${m}\n`);
+  for (const m of msgs) verboseInvariants(env, m);
 
   if (opSrc(insn.code) === BPF_X && src.type === RegType.SCALAR_VALUE && src.id) {
-    syncLinkedRegs(thisBranch, src, linked);
-    syncLinkedRegs(other, otherRegs[insn.src] as BpfRegState, linked);
+    syncLinkedRegs(thisBranch, src, linked, env.opts.switches.linkedRegsAddOnly);
+    syncLinkedRegs(other, otherRegs[insn.src] as BpfRegState, linked, env.opts.switches.linkedRegsAddOnly);
   }
   if (dst.type === RegType.SCALAR_VALUE && dst.id) {
-    syncLinkedRegs(thisBranch, dst, linked);
-    syncLinkedRegs(other, otherRegs[insn.dst] as BpfRegState, linked);
+    syncLinkedRegs(thisBranch, dst, linked, env.opts.switches.linkedRegsAddOnly);
+    syncLinkedRegs(other, otherRegs[insn.dst] as BpfRegState, linked, env.opts.switches.linkedRegsAddOnly);
   }
   // A maybe-null pointer compared with a non-null one is non-null where they are equal.
   if (!isJmp32 && opSrc(insn.code) === BPF_X && src.type !== RegType.SCALAR_VALUE && dst.type !== RegType.SCALAR_VALUE &&

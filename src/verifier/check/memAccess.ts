@@ -1,7 +1,7 @@
 // check_mem_access and its callers for loads/stores: stack, context and map values.
 import { BPF_STX, BPF_ST, BPF_MEM, BPF_MEMSX, opClass, opMode, sizeBytes } from '../../isa/opcode.js';
 import type { Insn } from '../../isa/insn.js';
-import { type VerifierEnv, VerifierError, Unsupported, EACCES, EINVAL, verbose } from '../state/env.js';
+import { type VerifierEnv, VerifierError, Unsupported, EACCES, EINVAL, verbose, verboseInvariants } from '../state/env.js';
 import { RegType, PTR_MAYBE_NULL, type BpfRegState } from '../state/reg.js';
 import { MAX_BPF_STACK, type BpfFuncState } from '../state/state.js';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst } from '../state/tnum.js';
@@ -159,7 +159,7 @@ export function checkLoadMem(env: VerifierEnv, insn: Insn): void {
   checkMemAccess(env, env.insnIdx, insn.src, insn.off, sizeBytes(insn.code), Access.READ, insn.dst, opMode(insn.code) === BPF_MEMSX);
   saveAuxPtrType(env, srcType);
   const m = regBoundsSanityReset(curRegs(env)[insn.dst] as BpfRegState, 'ldx');
-  if (m) verbose(env, `verifier bug: ${m}\n`);
+  if (m) verboseInvariants(env, m);
 }
 
 export function checkStoreReg(env: VerifierEnv, insn: Insn): void {

@@ -10,6 +10,12 @@ export const SWITCH_NAMES = [
   'nullArgPrecise',
   'callbackExitKeepsArgs',
   'chainLiveness',
+  'loopEntry',
+  'peakStatesCounter',
+  'linkedRegsAddOnly',
+  'noTnumSingleValue',
+  'plainBugMessages',
+  'addSubWrapUnbounded',
 ] as const;
 
 export type SwitchName = (typeof SWITCH_NAMES)[number];
@@ -78,6 +84,48 @@ export const SWITCHES: Readonly<Record<SwitchName, SwitchInfo>> = {
     commit: 'dc503a8ad984',
     description: 'REG_LIVE_READ/WRITTEN marks walked up parent-state chains decide what pruning compares and cleaning keeps (printed as _r/_w/_D); no compute_live_registers log, no stack liveness analysis',
     actsIn: 'mark_reg_read, check_reg_arg, check_stack_read/write, regsafe, stacksafe, clean_live_states, propagate_liveness, print_verifier_state',
+  },
+  loopEntry: {
+    name: 'loopEntry',
+    upstream: 'bpf: correct loop detection for iterators convergence (removed in 6.17 by "bpf: remove {update,get}_loop_entry functions")',
+    commit: '2a0992829ea3',
+    description: 'no SCCs and no loop backedges: a state remembers its loop entry checkpoint (update_loop_entry on may_goto and exact hits, passed to the parent when its branches finish); pruning against a loop member whose entry is still being explored compares RANGE_WITHIN; no "SCC enter/exit" log lines',
+    actsIn: 'compute_scc (skipped), is_state_visited, update_branch_counts, get_loop_entry, update_loop_entry',
+  },
+  peakStatesCounter: {
+    name: 'peakStatesCounter',
+    upstream: 'bpf: free verifier states when they are no longer referenced (replaced the counter)',
+    commit: '',
+    description: 'peak_states is a counter of checkpoints, +1 per new checkpoint and -1 per evicted checkpoint that is freed (cleaned and not a loop entry); the statistics line prints its final value, not a maximum; evicted states that are not freed stay on the free list until the end',
+    actsIn: 'is_state_visited (eviction), print_verification_stats',
+  },
+  linkedRegsAddOnly: {
+    name: 'linkedRegsAddOnly',
+    upstream: 'bpf: Track delta between "linked" registers. (before negative offsets, BPF_SUB and alu32 deltas)',
+    commit: '98d7ca374ba4',
+    description: 'only 64-bit rX += c with c in [0, S32_MAX] keeps rX linked with a delta; every other ALU op clears the id but keeps off; sync_linked_regs does not run reg_bounds_sync on the delta-adjusted register',
+    actsIn: 'adjust_reg_min_max_vals, sync_linked_regs',
+  },
+  noTnumSingleValue: {
+    name: 'noTnumSingleValue',
+    upstream: 'before "bpf: Improve bounds when tnum has a single possible value" (tnum_step in __update_reg64_bounds)',
+    commit: '',
+    description: 'the 64-bit bounds only intersect with the tnum min/max; a u64 range that holds a single tnum value is not collapsed to that constant',
+    actsIn: '__update_reg64_bounds',
+  },
+  plainBugMessages: {
+    name: 'plainBugMessages',
+    upstream: 'before "bpf: Introduce verifier_bug_if to report verifier bugs"',
+    commit: '',
+    description: 'REG INVARIANTS VIOLATION reports are plain verbose() lines, without the "verifier bug: " prefix',
+    actsIn: 'reg_bounds_sanity_check',
+  },
+  addSubWrapUnbounded: {
+    name: 'addSubWrapUnbounded',
+    upstream: 'before "bpf: Improve bounds when adding/subtracting with overflow" (wrapped unsigned ranges kept)',
+    commit: '',
+    description: 'an unsigned add whose max overflows, or a sub whose min underflows, makes the unsigned range [0, U64_MAX] (u32 likewise), even when both ends wrap together',
+    actsIn: 'scalar_min_max_add, scalar_min_max_sub, scalar32_min_max_add, scalar32_min_max_sub',
   },
 };
 

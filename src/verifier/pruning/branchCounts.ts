@@ -3,8 +3,11 @@ import { type VerifierEnv, type BpfVerifierStateList, VerifierError, EFAULT } fr
 import type { BpfVerifierState } from '../state/state.js';
 import { stateListOf } from '../state/states.js';
 import { maybeExitScc, incompleteReadMarks } from './sccVisit.js';
+import { updateLoopEntry } from './loopEntry.js';
 
 export function maybeFreeVerifierState(env: VerifierEnv, sl: BpfVerifierStateList): void {
+  // peakStatesCounter kernels free evicted states only at eviction time.
+  if (env.opts.switches.peakStatesCounter) return;
   if (!sl.inFreeList || sl.state.branches !== 0 || incompleteReadMarks(env, sl.state)) return;
   const i = env.freeList.indexOf(sl);
   if (i >= 0) env.freeList.splice(i, 1);
@@ -18,6 +21,8 @@ export function updateBranchCounts(env: VerifierEnv, start: BpfVerifierState): v
   let sl: BpfVerifierStateList | null = null;
   while (st) {
     const br = --st.branches;
+    // A finished loop member hands its loop entry to its parent.
+    if (br === 0 && st.parent && st.loopEntry && env.opts.switches.loopEntry) updateLoopEntry(st.parent, st.loopEntry);
     if (br < 0) throw new VerifierError(EFAULT, 'branches_to_explore < 0');
     if (br) break;
     env.hist.finalize(st, env.insnIdx);

@@ -2,7 +2,7 @@
 // states_equal / regsafe / stacksafe, clean_live_states, propagate_precision.
 import { BPF_REG_FP, MAX_BPF_REG, BPF_JMP, BPF_JCOND } from '../../isa/opcode.js';
 import { type VerifierEnv, type BpfVerifierStateList, VerifierError, EINVAL, verbose } from '../state/env.js';
-import { RegType, BPF_ADD_CONST, REG_LIVE_READ, type BpfRegState } from '../state/reg.js';
+import { RegType, BPF_ADD_CONST, REG_LIVE_READ, REG_LIVE_DONE, type BpfRegState } from '../state/reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, type BpfVerifierState } from '../state/state.js';
 import { tnumIn } from '../state/tnum.js';
 import { frameInsnIdx, sameCallsites } from '../state/frames.js';
@@ -13,6 +13,7 @@ import { markAllScalarsImprecise, propagatePrecision } from '../precision/backtr
 import { cloneVerifierState, updatePeakStates } from '../state/states.js';
 import { maybeFreeVerifierState } from './branchCounts.js';
 import { maybeEnterScc, addSccBackedge, incompleteReadMarks } from './sccVisit.js';
+import { loopEntryForcesExact, updateLoopEntry } from './loopEntry.js';
 import { bpfLiveStackQueryInit, bpfStackSlotAlive } from '../liveness/liveness.js';
 import { cleanVerifierStateChain, linkToCheckpoint, propagateLiveness } from '../liveness/chain.js';
 import { pushJmpHistory } from '../state/history.js';
@@ -272,6 +273,7 @@ export function exploredBucket(env: VerifierEnv, idx: number): BpfVerifierStateL
 /** Returns true when the current state is pruned. */
 export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
   const cur = env.curState;
+  const sw = env.opts.switches;
   const aux = env.aux[insnIdx];
   const forceNewState = env.testStateFreq || !!aux?.forceCheckpoint || env.hist.cursor(cur, insnIdx).count > 40;
   let addNewState = forceNewState;
@@ -294,7 +296,8 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
         skipInfLoopCheck = true;
       } else if (isMayGotoInsnAt(env, insnIdx) && sl.state.mayGotoDepth !== cur.mayGotoDepth &&
         statesEqual(env, sl.state, cur, ExactLevel.RANGE_WITHIN)) {
-        loop = true;
+        if (sw.loopEntry) updateLoopEntry(cur, sl.state);
+        else loop = true;
         hit = true;
       } else if (aux?.callsCallback) {
         if (statesEqual(env, sl.state, cur, ExactLevel.RANGE_WITHIN)) {
@@ -318,6 +321,14 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
         if (!forceNewState && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) {
           addNewState = false;
         }
+        miss(env, sl, addNewState, insnIdx, head);
+        continue;
+      }
+    } else if (sw.loopEntry) {
+      const { exact, entry } = loopEntryForcesExact(sl.state);
+      hit = statesEqual(env, sl.state, cur, exact ? ExactLevel.RANGE_WITHIN : ExactLevel.NOT_EXACT);
+      if (hit && exact) updateLoopEntry(cur, entry as BpfVerifierState);
+      if (!hit) {
         miss(env, sl, addNewState, insnIdx, head);
         continue;
       }
@@ -349,7 +360,8 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
 
   env.totalStates++;
   env.exploredStatesSize++;
-  updatePeakStates(env);
+  if (sw.peakStatesCounter) env.peakStates++;
+  else updatePeakStates(env);
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   if (env.bpfCapable) markAllScalarsImprecise(cur);
@@ -377,13 +389,32 @@ function miss(env: VerifierEnv, sl: BpfVerifierStateList, addNewState: boolean, 
   if (addNewState) sl.missCnt++;
   const n = env.aux[insnIdx]?.forceCheckpoint && sl.state.branches > 0 ? 64 : 3;
   if (sl.missCnt > sl.hitCnt * n + n) {
-    sl.inFreeList = true;
     const i = head.indexOf(sl);
     if (i >= 0) head.splice(i, 1);
+    env.exploredStatesSize--;
+    if (env.opts.switches.peakStatesCounter) {
+      evictCounted(env, sl);
+      return;
+    }
+    sl.inFreeList = true;
     env.freeList.unshift(sl);
     env.freeListSize++;
-    env.exploredStatesSize--;
     maybeFreeVerifierState(env, sl);
   }
+}
+
+/** peakStatesCounter: a cleaned state no loop names as its entry is freed now; any other waits on the free list. */
+function evictCounted(env: VerifierEnv, sl: BpfVerifierStateList): void {
+  const done = !!(((sl.state.frame[0] as BpfFuncState).regs[0] as BpfRegState).live & REG_LIVE_DONE);
+  if (done && !sl.state.usedAsLoopEntry) {
+    if (sl.state.branches) verbose(env, `verifier bug: live_done but branches_to_explore ${sl.state.branches}\n`);
+    env.stateListOf.delete(sl.state);
+    env.hist.release(sl.state, env.insnIdx);
+    env.peakStates--;
+    return;
+  }
+  sl.inFreeList = true;
+  env.freeList.unshift(sl);
+  env.freeListSize++;
 }
 

@@ -131,3 +131,8 @@ export const logLevel1 = (env: VerifierEnv): boolean => (env.log.level & 3) !== 
 export function verbose(env: VerifierEnv, s: string): void {
   if (env.log.level) env.log.write(s);
 }
+
+/** A REG INVARIANTS report: 6.17+ prints it through verifier_bug() with its prefix. */
+export function verboseInvariants(env: VerifierEnv, msg: string): void {
+  verbose(env, `${env.opts.switches.plainBugMessages ? '' : 'verifier bug: '}${msg}\n`);
+}

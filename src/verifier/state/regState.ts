@@ -181,6 +181,8 @@ export const newVerifierState = (hist: HistSlot): BpfVerifierState => ({
   dfsDepth: 0,
   cleaned: false,
   equalState: null,
+  loopEntry: null,
+  usedAsLoopEntry: false,
   id: ++stateIds,
   hist,
 });

@@ -183,9 +183,29 @@ export function updateReg32Bounds(reg: BpfRegState): void {
   if (umax < reg.u32Max) reg.u32Max = umax;
 }
 
+/**
+ * Bounds switches, set per verification by setBoundsSwitches (scalar helpers
+ * take no env; one verification runs at a time per thread).
+ */
+let plainTnumBounds = false;
+export const boundsFlags = { wrapUnbounded: false };
+
+/** noTnumSingleValue / addSubWrapUnbounded of the profile being verified. */
+export function setBoundsSwitches(s: { noTnumSingleValue: boolean; addSubWrapUnbounded: boolean }): void {
+  plainTnumBounds = s.noTnumSingleValue;
+  boundsFlags.wrapUnbounded = s.addSubWrapUnbounded;
+}
+
 export function updateReg64Bounds(reg: BpfRegState): void {
   const v = reg.varOff.value;
   const m = reg.varOff.mask;
+  if (plainTnumBounds) {
+    reg.smin = maxB(reg.smin, u64ToS64(v | (m & SIGN64)));
+    reg.smax = minB(reg.smax, u64ToS64(v | (m & S64_MAX)));
+    reg.umin = maxB(reg.umin, v);
+    reg.umax = minB(reg.umax, v | m);
+    return;
+  }
   if (m === 0n) {
     // A constant tnum: the ranges collapse onto it (tnum_step is v itself).
     const s = u64ToS64(v);

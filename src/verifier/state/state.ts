@@ -56,6 +56,10 @@ export interface BpfVerifierState {
   cleaned: boolean;
   /** For backedge states: the looping checkpoint this state was found equal to. */
   equalState: BpfVerifierState | null;
+  /** loopEntry switch: the checkpoint heading the loop this state is part of. */
+  loopEntry: BpfVerifierState | null;
+  /** loopEntry switch: some state names this one as its loop entry (it is never freed). */
+  usedAsLoopEntry: boolean;
   /** Per-state id, for audit timelines and debugging only. */
   id: number;
   /** Instruction history, owned by the history implementation. */
