@@ -13,7 +13,7 @@ import {
   INSN_F_SRC_REG_STACK, INSN_F_DST_REG_STACK, type HistEntry,
 } from '../../history/history.js';
 import { type VerifierEnv, VerifierError, EFAULT, ENOTSUPP, verbose, logLevel2 } from '../state/env.js';
-import { RegType, type BpfRegState } from '../state/reg.js';
+import { RegType, REG_LIVE_READ, type BpfRegState } from '../state/reg.js';
 import { BPF_REG_SIZE, MAX_CALL_FRAMES, SlotType, type BpfFuncState, type BpfStackState, type BpfVerifierState } from '../state/state.js';
 import { printVerifierState } from '../log/logState.js';
 import { fmtStackMask } from '../log/regfmt.js';
@@ -410,12 +410,14 @@ export const markChainPrecision = (env: VerifierEnv, regno: number): boolean =>
 /** propagate_precision: returns whether any mark changed. */
 export function propagatePrecision(env: VerifierEnv, old: BpfVerifierState, cur: BpfVerifierState): boolean {
   const bt = env.bt;
+  // chainLiveness: only marks the old state's continuation actually read carry over.
+  const readMask = env.opts.switches.chainLiveness ? REG_LIVE_READ : 0;
   for (let fr = old.curframe; fr >= 0; fr--) {
     const state = old.frame[fr] as BpfFuncState;
     let first = true;
     for (let i = 0; i < BPF_REG_FP; i++) {
       const r = state.regs[i] as BpfRegState;
-      if (r.type !== RegType.SCALAR_VALUE || !r.precise) continue;
+      if (r.type !== RegType.SCALAR_VALUE || !r.precise || (readMask && !(r.live & readMask))) continue;
       if (logLevel2(env)) verbose(env, first ? `frame ${fr}: propagating r${i}` : `,r${i}`);
       btSetFrameReg(bt, fr, i);
       first = false;
@@ -424,7 +426,7 @@ export function propagatePrecision(env: VerifierEnv, old: BpfVerifierState, cur:
       const s = state.stack[i] as BpfStackState;
       if (!isSpilledReg(s)) continue;
       const r = s.spilledPtr;
-      if (r.type !== RegType.SCALAR_VALUE || !r.precise) continue;
+      if (r.type !== RegType.SCALAR_VALUE || !r.precise || (readMask && !(r.live & readMask))) continue;
       if (logLevel2(env)) verbose(env, first ? `frame ${fr}: propagating fp${(-i - 1) * BPF_REG_SIZE}` : `,fp${(-i - 1) * BPF_REG_SIZE}`);
       btSetFrameSlot(bt, fr, i);
       first = false;

@@ -3,6 +3,10 @@
 // still on the DFS path. While that entry has unexplored branches, read and
 // precision marks inside the loop are incomplete, so pruning against a loop
 // member must compare ranges (RANGE_WITHIN), and cleaning must wait.
+// 6.12.118 carries the 6.14 fixes (copy_verifier_state copies loop_entry;
+// clean_live_states skips states whose loop entry has branches) but still the
+// original, path-compressing get_loop_entry and update_loop_entry: measured
+// against vm:6.12, that combination alone gives identical statistics.
 import type { BpfVerifierState } from '../state/state.js';
 
 /** get_loop_entry: follow loop_entry links to the outermost one (path-compressed, as 6.12 does). */

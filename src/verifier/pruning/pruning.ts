@@ -13,7 +13,7 @@ import { markAllScalarsImprecise, propagatePrecision } from '../precision/backtr
 import { cloneVerifierState, updatePeakStates } from '../state/states.js';
 import { maybeFreeVerifierState } from './branchCounts.js';
 import { maybeEnterScc, addSccBackedge, incompleteReadMarks } from './sccVisit.js';
-import { loopEntryForcesExact, updateLoopEntry } from './loopEntry.js';
+import { loopEntryForcesExact, updateLoopEntry, getLoopEntry } from './loopEntry.js';
 import { bpfLiveStackQueryInit, bpfStackSlotAlive } from '../liveness/liveness.js';
 import { cleanVerifierStateChain, linkToCheckpoint, propagateLiveness } from '../liveness/chain.js';
 import { pushJmpHistory } from '../state/history.js';
@@ -232,6 +232,11 @@ function cleanLiveStates(env: VerifierEnv, insn: number, cur: BpfVerifierState, 
     if (sl.state.branches) continue;
     if (sl.state.insnIdx !== insn || !sameCallsites(sl.state, cur)) continue;
     if (env.opts.switches.chainLiveness) {
+      // a loop member's marks are incomplete while its loop entry is explored
+      if (env.opts.switches.loopEntry) {
+        const le = getLoopEntry(sl.state);
+        if (le && le.branches) continue;
+      }
       cleanVerifierStateChain(sl.state);
       continue;
     }

@@ -208,6 +208,7 @@ export const copyVerifierStateNoHist = (dst: BpfVerifierState, src: BpfVerifierS
   dst.callbackUnrollDepth = src.callbackUnrollDepth;
   dst.mayGotoDepth = src.mayGotoDepth;
   dst.equalState = src.equalState;
+  dst.loopEntry = src.loopEntry;
 };
 
 /** Registers r0..r10 of the current frame. */
