@@ -1,6 +1,7 @@
 // Generator presets: how big, how deep and which blocks how often.
 
 import type { BlockKind } from './tree.js';
+import { kernelSupports } from '../src/kernel/features.js';
 
 export type PresetName = 'small' | 'medium' | 'loops' | 'deep' | 'risky' | 'calls';
 
@@ -73,6 +74,12 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
 };
 
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+/** The preset without the blocks `release` cannot load (may_goto before 6.9). */
+export function presetForKernel(p: Preset, release: string): Preset {
+  if (kernelSupports(release, 'may_goto')) return p;
+  return { ...p, weights: { ...p.weights, mayGoto: 0 } };
+}
 
 export function getPreset(p: PresetName | Preset): Preset {
   if (typeof p !== 'string') return p;

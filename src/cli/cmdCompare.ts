@@ -7,10 +7,16 @@ import { BPF_F_TEST_STATE_FREQ } from '../isa/program.js';
 import type { Comparison, Side } from '../compare/run.js';
 import { SIDES, isOracle, parseSide } from '../compare/run.js';
 import type { VmLoad } from '../vm/oracle.js';
-import { EXIT_FINDING, EXIT_OK, UsageError, processIO, sharedOptions, type IO, type SharedOptions } from './options.js';
+import { EXIT_FINDING, EXIT_OK, UsageError, intOpt, processIO, sharedOptions, type IO, type SharedOptions } from './options.js';
 import { expandInputs, loadProgram } from './inputs.js';
 import { requireKernel } from './kernelGate.js';
 import { resolveProfile } from './profileOption.js';
+import { missingFeatures, releaseVersion } from '../kernel/features.js';
+
+const releaseOrder = (r: string): number => {
+  const v = releaseVersion(r);
+  return v ? v[0] * 1000 + v[1] : Infinity;
+};
 
 export interface NamedProgram {
   name: string;
@@ -24,24 +30,19 @@ const applyOverrides = (p: Program, opts: Pick<SharedOptions, 'type' | 'stateFre
   flags: opts.stateFreq ? p.flags | BPF_F_TEST_STATE_FREQ : p.flags,
 });
 
-const intOpt = (raw: Record<string, unknown>, key: string, flag: string, dflt: number): number => {
-  const v = raw[key];
-  if (v === undefined) return dflt;
-  if (typeof v !== 'string' || !/^-?[0-9]+$/.test(v)) throw new UsageError(`${flag}: expected an integer, got '${String(v)}'`);
-  return Number(v);
-};
 
 /** Generated programs (generators/): `count` programs of a preset, reproducible by seed. */
-export async function generatedPrograms(preset: string, count: number, seed: number): Promise<NamedProgram[]> {
+export async function generatedPrograms(preset: string, count: number, seed: number, release?: string): Promise<NamedProgram[]> {
   const gen = await import('../../generators/index.js');
   if (!(gen.PRESET_NAMES as readonly string[]).includes(preset)) {
     throw new UsageError(`--gen: unknown preset '${preset}' (have ${gen.PRESET_NAMES.join(', ')})`);
   }
-  const g = gen.generatePrograms({ preset: preset as (typeof gen.PRESET_NAMES)[number], count, seed });
+  const g = gen.generatePrograms({ preset: preset as (typeof gen.PRESET_NAMES)[number], count, seed, ...(release ? { release } : {}) });
   return g.programs.map((program) => ({ name: program.name, program }));
 }
 
-export async function collectPrograms(args: unknown[], raw: Record<string, unknown>, opts: SharedOptions): Promise<NamedProgram[]> {
+/** `release`: generate only what that kernel loads (the oracle side of a comparison). */
+export async function collectPrograms(args: unknown[], raw: Record<string, unknown>, opts: SharedOptions, release?: string): Promise<NamedProgram[]> {
   const files = Array.isArray(args[0]) ? (args[0] as string[]) : [];
   const list: NamedProgram[] = [];
   for (const f of expandInputs(files)) {
@@ -62,7 +63,7 @@ export async function collectPrograms(args: unknown[], raw: Record<string, unkno
     for (const p of corpus.programs) list.push({ name: `${basename(p.file)}:${p.name}`, file: p.file, program: applyOverrides(p.program, opts) });
   }
   if (typeof raw['gen'] === 'string') {
-    const gen = await generatedPrograms(raw['gen'], intOpt(raw, 'count', '--count', 100), intOpt(raw, 'seed', '--seed', 1));
+    const gen = await generatedPrograms(raw['gen'], intOpt(raw, 'count', '--count', 100), intOpt(raw, 'seed', '--seed', 1, -0x80000000), release);
     for (const g of gen) list.push({ ...g, program: applyOverrides(g.program, opts) });
   }
   let filtered = list;
@@ -91,19 +92,23 @@ export async function compareCommand(args: unknown[], raw: Record<string, unknow
   const a = side('a', opts.history);
   const b = side('b', 'kernel');
   if (a === b) throw new UsageError(`--a and --b are both '${a}'`);
-  const programs = await collectPrograms(args, raw, opts);
   if (a === 'kernel' || b === 'kernel') await requireKernel();
   const vmSides = [a, b].filter((s) => s !== 'kernel' && isOracle(s));
+  // The release of each kernel side: programs it cannot load are not generated, or are excluded.
+  const releases = new Map<Side, string>();
   if (vmSides.length > 0) {
     const { checkVmSpec } = await import('../vm/oracle.js');
-    for (const s of vmSides) checkVmSpec(s.slice(3));
+    for (const s of vmSides) releases.set(s, checkVmSpec(s.slice(3)).release);
   }
+  if (a === 'kernel' || b === 'kernel') releases.set('kernel', (await import('../kernel/probe.js')).kernelRelease());
+  const oldest = [...releases.values()].sort((x, y) => (releaseOrder(x) - releaseOrder(y)))[0];
+  const programs = await collectPrograms(args, raw, opts, oldest);
   const { historyAvailable } = await import('../compare/history.js');
   for (const s of [a, b]) {
     if (!isOracle(s) && !(await historyAvailable(s))) throw new UsageError(`history '${s}' is not available yet`);
   }
   try {
-    return await compareAll(programs, a, b, opts, raw, io);
+    return await compareAll(programs, a, b, opts, raw, io, releases);
   } finally {
     if (vmSides.length > 0) await (await import('../vm/oracle.js')).closeVms();
   }
@@ -111,7 +116,7 @@ export async function compareCommand(args: unknown[], raw: Record<string, unknow
 
 async function compareAll(
   programs: Awaited<ReturnType<typeof collectPrograms>>, a: Side, b: Side,
-  opts: ReturnType<typeof sharedOptions>, raw: Record<string, unknown>, io: IO,
+  opts: ReturnType<typeof sharedOptions>, raw: Record<string, unknown>, io: IO, releases: ReadonlyMap<Side, string>,
 ): Promise<number> {
   const { profile, how } = await resolveProfile(raw, io);
   const { compareProgram } = await import('../compare/run.js');
@@ -124,13 +129,14 @@ async function compareAll(
     const { vmPool } = await import('../vm/oracle.js');
     const pool = await vmPool(s.slice(3));
     // queue everything up front: the guests load while the model runs
-    for (const p of programs) vmLoads.set(p.program, pool.load(p.program, { logLevel, keepLog: logLevel > 0 }, p.name));
+    const release = releases.get(s) ?? '';
+    for (const p of programs) if (missingFeatures(release, p.program).length === 0) vmLoads.set(p.program, pool.load(p.program, { logLevel, keepLog: logLevel > 0 }, p.name));
   }
   const cs: Comparison[] = [];
   const tty = process.stderr.isTTY === true && io === processIO;
   for (const [i, p] of programs.entries()) {
     if (tty) io.err(`\r[${i + 1}/${programs.length}] ${p.name}`);
-    const c = await compareProgram(p.name, p.program, a, b, { backedge: opts.backedge, logLevel, profile, vmLoads }, p.file);
+    const c = await compareProgram(p.name, p.program, a, b, { backedge: opts.backedge, logLevel, profile, vmLoads, releases }, p.file);
     cs.push(c);
     if (opts.json) io.out(JSON.stringify(report.comparisonJson(c)) + '\n');
   }

@@ -7,6 +7,7 @@ import { renderTable } from '../util/table.js';
 import { EXIT_FINDING, EXIT_OK, UsageError, sharedOptions, type IO } from './options.js';
 import { expandInputs, loadProgram } from './inputs.js';
 import { requireKernel } from './kernelGate.js';
+import type { ProbeReport } from '../kernel/probe.js';
 
 export const RESULT_COLUMNS = [
   { title: 'File' }, { title: 'Program' }, { title: 'Verdict' },
@@ -23,8 +24,10 @@ export async function kernelCommand(args: unknown[], raw: Record<string, unknown
   const given = Array.isArray(args[0]) ? (args[0] as string[]) : [];
   if (raw['probe'] === true || raw['record'] === true) {
     if (given.length) throw new UsageError(`--${raw['probe'] === true ? 'probe' : 'record'} takes no program files`);
-    await requireKernel();
-    return raw['probe'] === true ? probeCommand(opts.json, io) : recordCommand(typeof raw['dir'] === 'string' ? raw['dir'] : 'test/kernel/fixtures', io);
+    const vm = typeof raw['vm'] === 'string' ? raw['vm'] : undefined;
+    if (!vm) await requireKernel();
+    const dir = typeof raw['dir'] === 'string' ? raw['dir'] : 'test/kernel/fixtures';
+    return withOracle(vm, (o) => (raw['probe'] === true ? probeCommand(o, opts.json, io) : recordCommand(o, dir, io)));
   }
   if (given.length === 0) throw new UsageError('kernel: give program files, --probe or --record');
   const wantLog = raw['log'] === true;
@@ -77,10 +80,40 @@ async function loadAllInVm(spec: string, programs: { file: string; program: Prog
   }
 }
 
-async function probeCommand(json: boolean, io: IO): Promise<number> {
-  const { probeLiveKernel, probeMatches, probeSummary, PROBES } = await import('../kernel/probe.js');
+/** Where --probe/--record load: the live kernel, or a VM pool (closed afterwards). */
+interface ProbeOracle {
+  probe(): Promise<ProbeReport>;
+  load(p: Program, logLevel: number): Result | Promise<Result>;
+}
+
+async function withOracle(vm: string | undefined, run: (o: ProbeOracle) => Promise<number>): Promise<number> {
+  if (!vm) {
+    const { probeLiveKernel } = await import('../kernel/probe.js');
+    const { loadInKernel } = await import('../kernel/oracle.js');
+    return run({ probe: async () => probeLiveKernel(), load: (p, logLevel) => loadInKernel(p, { logLevel, keepLog: true }) });
+  }
+  const { vmPool, closeVms, checkVmSpec } = await import('../vm/oracle.js');
+  const { probeVm } = await import('../vm/probe.js');
+  checkVmSpec(vm);
+  try {
+    const pool = await vmPool(vm);
+    return await run({
+      probe: () => probeVm(pool),
+      load: async (p, logLevel) => {
+        const r = await pool.load(p, { logLevel, keepLog: true }, p.name);
+        if (r.crash !== undefined) throw new UsageError(`${p.name}: the ${pool.release} guest crashed (${r.crash})`);
+        return r.result;
+      },
+    });
+  } finally {
+    await closeVms();
+  }
+}
+
+async function probeCommand(o: ProbeOracle, json: boolean, io: IO): Promise<number> {
+  const { probeMatches, probeSummary, PROBES } = await import('../kernel/probe.js');
   const { SWITCH_NAMES } = await import('../verifier/profile/index.js');
-  const r = probeLiveKernel();
+  const r = await o.probe();
   const ok = probeMatches(r);
   if (json) {
     const switches = Object.fromEntries(SWITCH_NAMES.map((n) => {
@@ -105,16 +138,16 @@ async function probeCommand(json: boolean, io: IO): Promise<number> {
   return ok ? EXIT_OK : EXIT_FINDING;
 }
 
-async function recordCommand(dir: string, io: IO): Promise<number> {
-  const { probeLiveKernel, probeMatches, probeSummary } = await import('../kernel/probe.js');
+async function recordCommand(o: ProbeOracle, dir: string, io: IO): Promise<number> {
+  const { probeMatches, probeSummary } = await import('../kernel/probe.js');
   const { recordFixtures } = await import('../kernel/fixture.js');
-  const { loadInKernel } = await import('../kernel/oracle.js');
-  const r = probeLiveKernel();
+  const r = await o.probe();
   if (!probeMatches(r)) throw new UsageError(`${probeSummary(r)}: add a profile for it (docs/kernel-profiles.md), then record`);
   let written: string[];
   try {
-    written = recordFixtures(dir, { release: r.release, profile: r.match.profile.name }, (p, logLevel) => loadInKernel(p, { logLevel, keepLog: true }));
+    written = await recordFixtures(dir, { release: r.release, profile: r.match.profile.name }, (p, logLevel) => o.load(p, logLevel));
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
   for (const f of written) io.out(`${f}\n`);

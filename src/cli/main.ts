@@ -49,8 +49,8 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
       .argument('[files...]', 'program files (.bin, .s, .json) or directories')
       .option('--log', 'print the verifier log of each program')
       .option('--vm <kernel>', 'load into a cached kernel booted under QEMU (6.12, 6.1 or an exact release; see `verihist vm`) instead of the live one')
-      .option('--probe', 'load one probe program per behaviour switch and name the matching kernel profile (exit 1 when none matches)')
-      .option('--record', 're-record the kernel fixtures (NAME@PROFILE.json) on this kernel')
+      .option('--probe', 'load one probe program per behaviour switch and name the matching kernel profile (exit 1 when none matches); with --vm, of that kernel')
+      .option('--record', 're-record the kernel fixtures (NAME@PROFILE.json) on this kernel (or on --vm)')
       .option('--dir <dir>', 'with --record: fixture directory (default test/kernel/fixtures)'),
     { load: true, json: true },
   ).action(run(async () => (await import('./cmdKernel.js')).kernelCommand));

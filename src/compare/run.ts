@@ -10,6 +10,7 @@ import type { KernelProfile } from '../verifier/profile/index.js';
 import { diffResults, type ResultDiff } from './diff.js';
 import { makeHistoryOf } from './history.js';
 import type { VmLoad } from '../vm/oracle.js';
+import { missingFeatures, type KernelFeature } from '../kernel/features.js';
 
 /** The live kernel, a kernel booted in a VM (vm:6.12), or the model with a history. */
 export type Side = 'kernel' | `vm:${string}` | HistoryKind;
@@ -38,6 +39,8 @@ export interface RunOptions {
   keepLogs?: boolean;
   /** For a vm: side, loads already queued (so the VMs work while the model runs). */
   vmLoads?: Map<Program, Promise<VmLoad>>;
+  /** Release of each kernel side: a program using what it lacks (may_goto on 6.1) is excluded, not loaded. */
+  releases?: ReadonlyMap<Side, string>;
 }
 
 export interface SideRun {
@@ -100,6 +103,18 @@ export async function runSide(side: Side, program: Program, o: RunOptions): Prom
 
 /** Runs both sides and compares; unsupported and crashed runs are not diffed. */
 export async function compareProgram(name: string, program: Program, a: Side, b: Side, o: RunOptions, file?: string): Promise<Comparison> {
+  for (const s of [a, b]) {
+    const release = o.releases?.get(s);
+    const missing = release ? missingFeatures(release, program) : [];
+    if (missing.length > 0) {
+      const f = missing[0] as KernelFeature;
+      const skipped: SideRun = { side: s, result: placeholder(), usec: 0 };
+      return {
+        name, a: skipped, b: { ...skipped, side: s === a ? b : a }, status: 'unsupported', ...(file !== undefined ? { file } : {}),
+        note: `${sideLabel(s)}: kernel ${release} has no ${f.name} (${f.since.join('.')}+)`,
+      };
+    }
+  }
   const ra = await runSide(a, program, o);
   const rb = await runSide(b, program, o);
   const base = { name, a: ra, b: rb, ...(file !== undefined ? { file } : {}) };

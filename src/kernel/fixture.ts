@@ -71,19 +71,24 @@ export function readFixtures(dir: string): FixtureEntry[] {
  * Loads each fixture's program (one per name) with `load` and writes
  * NAME@PROFILE.json for `kernel`; returns the files written.
  */
-export function recordFixtures(dir: string, kernel: FixtureKernel, load: (p: Program, logLevel: number) => Result): string[] {
+export async function recordFixtures(
+  dir: string, kernel: FixtureKernel, load: (p: Program, logLevel: number) => Result | Promise<Result>,
+): Promise<string[]> {
   // One program per file stem (the part before @PROFILE).
   const byStem = new Map<string, FixtureEntry>();
   for (const e of readFixtures(dir)) {
     const stem = basename(e.file).replace(/@[^@]+\.json$/, '');
     if (!byStem.has(stem)) byStem.set(stem, e);
   }
-  const written: string[] = [];
-  for (const [stem, { file, fixture }] of byStem) {
+  const jobs = [...byStem].map(([stem, { file, fixture }]) => {
     const program = fixtureProgram(fixture, file);
-    const r = load(program, fixture.logLevel);
-    const out = join(dir, `${stem}@${kernel.profile}.json`);
-    writeFileAtomic(out, JSON.stringify(makeFixture(fixture.name, program, r, kernel, fixture.logLevel), null, 2) + '\n');
+    return { stem, fixture, program, result: Promise.resolve(load(program, fixture.logLevel)) };
+  });
+  const written: string[] = [];
+  for (const j of jobs) {
+    const r = await j.result;
+    const out = join(dir, `${j.stem}@${kernel.profile}.json`);
+    writeFileAtomic(out, JSON.stringify(makeFixture(j.fixture.name, j.program, r, kernel, j.fixture.logLevel), null, 2) + '\n');
     written.push(out);
   }
   return written;

@@ -115,6 +115,11 @@ const addWraps = (): Program => makeProgram(b.prog(
   b.mov64Imm(b.R0, 0), b.exit(),
 ), { name: 'probe_add_wraps' });
 
+/** (r0 & 7) - 8, times 3: newer kernels multiply the signed range, older ones give up on a negative factor. */
+const mulNegative = (): Program => makeProgram(b.prog(
+  b.call(7), b.alu64Imm('and', b.R0, 7), b.alu64Imm('sub', b.R0, 8), b.alu64Imm('mul', b.R0, 3), b.mov64Imm(b.R0, 0), b.exit(),
+), { name: 'probe_mul_negative' });
+
 export const PROBES: Readonly<Record<SwitchName, () => Program>> = {
   sccCallbackLoops: loopNullCtx,
   stackMiscPruningInLoops: loopStackMisc,
@@ -129,6 +134,7 @@ export const PROBES: Readonly<Record<SwitchName, () => Program>> = {
   noTnumSingleValue: tnumSingleValue,
   plainBugMessages: selfCompare,
   addSubWrapUnbounded: addWraps,
+  mulUnsignedOnly: mulNegative,
 };
 
 /** What a load looks like for comparison: verdict, errno, statistics and the log without the time line. */

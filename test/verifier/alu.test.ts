@@ -1,3 +1,4 @@
+import { scalarIdAfterAlu } from '../../src/verifier/check/aluOp.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -12,7 +13,7 @@ import {
   makeScalarUnknown, makeScalarConst, regBoundsSync, regContains, regBoundsSanityCheck, toU64,
 } from '../../src/verifier/state/index.js';
 import {
-  adjustScalarMinMaxVals, scalarForkKind, movReg, isSafeToComputeDstRegRange, scalarIdAfterAlu,
+  adjustScalarMinMaxVals, scalarForkKind, movReg, isSafeToComputeDstRegRange,
 } from '../../src/verifier/check/index.js';
 import { formatRegState } from '../../src/verifier/log/regfmt.js';
 import { A, compareRuns, kernelOk } from './kernelHarness.js';
@@ -174,13 +175,24 @@ describe('adjustScalarMinMaxVals unit cases', () => {
     r.id = 4;
     const k = makeScalarConst(3n);
     adjustScalarMinMaxVals(BPF_ADD, true, r, k);
-    scalarIdAfterAlu(BPF_ADD, true, r, k, 255n);
+    const o = { bpfCapable: true, addOnly: false };
+    scalarIdAfterAlu(BPF_ADD, false, r, true, 3n, 255n, o);
     expect(formatRegState(r).startsWith('scalar(id=4+3,')).toBe(true);
-    scalarIdAfterAlu(BPF_ADD, true, r, k, 255n);
+    scalarIdAfterAlu(BPF_ADD, false, r, true, 3n, 255n, o);
     expect(r.id).toBe(0);
     r.id = 4;
-    scalarIdAfterAlu(BPF_SUB, false, r, k, 255n);
+    scalarIdAfterAlu(BPF_SUB, true, r, true, 3n, 255n, o);
     expect(formatRegState(r).startsWith('scalar(id=4-3,')).toBe(true);
+    // 6.12 (linkedRegsAddOnly): a negative delta or BPF_SUB unlinks, keeping off
+    r.id = 4;
+    r.off = 0;
+    scalarIdAfterAlu(BPF_ADD, false, r, true, -3n, 255n, { bpfCapable: true, addOnly: true });
+    expect([r.id, r.off]).toEqual([0, 0]);
+    r.id = 4;
+    scalarIdAfterAlu(BPF_ADD, false, r, true, 3n, 255n, { bpfCapable: true, addOnly: true });
+    expect([r.id >>> 0 !== 4, r.off]).toEqual([true, 3]);
+    scalarIdAfterAlu(BPF_XOR, false, r, true, 3n, 255n, { bpfCapable: true, addOnly: true });
+    expect([r.id, r.off]).toEqual([0, 3]);
   });
   it('tnum of a sum contains the sum', () => {
     const r = u8();

@@ -14,7 +14,9 @@ import { bpfAvailable, bpfProgLoad } from '../../src/kernel/syscall.js';
 import { RegType, type BpfRegState } from '../../src/verifier/state/reg.js';
 import { newRegState, cloneReg } from '../../src/verifier/state/regState.js';
 import { markRegKnown, markRegNotInit, markRegUnknown, makeScalarConst, regBoundsSanityCheck } from '../../src/verifier/state/index.js';
-import { adjustScalarMinMaxVals, scalarIdAfterAlu, scalarForkKind, applyScalarFork } from '../../src/verifier/check/alu.js';
+import { adjustScalarMinMaxVals, scalarForkKind, applyScalarFork } from '../../src/verifier/check/alu.js';
+import { scalarIdAfterAlu } from '../../src/verifier/check/aluOp.js';
+import { isRegConst, regConstValue } from '../../src/verifier/state/scalar.js';
 import { movImm, movImm64, movReg, movSharesId, assignScalarIdBeforeMov } from '../../src/verifier/check/mov.js';
 import { isBranchTaken, regSetMinMax } from '../../src/verifier/check/branch.js';
 import { formatRegState } from '../../src/verifier/log/regfmt.js';
@@ -141,8 +143,10 @@ export function runModel(prog: Insn[], maxSteps = 1000): ModelRun {
             }
           }
           const umaxBefore = dst.umax;
+          const srcConst = src !== dst && isRegConst(src, !is64);
+          const val = srcConst ? regConstValue(src, !is64) : 0n;
           adjustScalarMinMaxVals(op, is64, dst, src);
-          scalarIdAfterAlu(op, is64, dst, src, umaxBefore, src === dst);
+          scalarIdAfterAlu(op, !is64, dst, srcConst, val, umaxBefore, { bpfCapable: true, addOnly: false });
         }
         const m = regBoundsSanityCheck(dst, 'alu');
         if (m) throw new Error(`model sanity: ${m}`);

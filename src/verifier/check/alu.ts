@@ -18,10 +18,7 @@ import {
 import {
   S64_MIN, S64_MAX, U64_MAX, S32_MIN, S32_MAX, U32_MAX, toU64, toS64,
   markRegKnown, markReg32Known, markRegUnknown, markRegUnbounded, markReg64Unbounded,
-  markReg32Unbounded, updateReg32Bounds, updateRegBounds, regBoundsSync, 
-  isRegConst, regConstValue,
-  BPF_ADD_CONST_ANY, BPF_ADD_CONST32, BPF_ADD_CONST64, clearScalarId,
-  boundsFlags,
+  markReg32Unbounded, updateReg32Bounds, updateRegBounds, regBoundsSync, clearScalarId, boundsFlags,
 } from '../state/scalar.js';
 import { coerceRegToSize, zextReg32 } from '../state/coerce.js';
 
@@ -139,6 +136,23 @@ export function scalarMinMaxSub(dst: BpfRegState, src: BpfRegState): void {
 // ---- MUL --------------------------------------------------------------------
 
 export function scalar32MinMaxMul(dst: BpfRegState, src: BpfRegState): void {
+  if (boundsFlags.mulUnsignedOnly) {
+    // older kernels: only non-negative factors below 2^16 keep a range
+    if (src.s32Min < 0 || dst.s32Min < 0 || src.u32Max > 0xffff || dst.u32Max > 0xffff) {
+      markReg32Unbounded(dst);
+      return;
+    }
+    dst.u32Min *= src.u32Min;
+    dst.u32Max *= src.u32Max;
+    if (dst.u32Max > S32_MAX) {
+      dst.s32Min = S32_MIN;
+      dst.s32Max = S32_MAX;
+    } else {
+      dst.s32Min = dst.u32Min;
+      dst.s32Max = dst.u32Max;
+    }
+    return;
+  }
   // doubles are exact below 2^53, and anything above is an overflow anyway
   const umax = dst.u32Max * src.u32Max;
   const umin = dst.u32Min * src.u32Min;
@@ -163,6 +177,23 @@ export function scalar32MinMaxMul(dst: BpfRegState, src: BpfRegState): void {
 }
 
 export function scalarMinMaxMul(dst: BpfRegState, src: BpfRegState): void {
+  if (boundsFlags.mulUnsignedOnly) {
+    // older kernels: only non-negative factors below 2^32 keep a range
+    if (src.smin < 0n || dst.smin < 0n || src.umax > 0xffffffffn || dst.umax > 0xffffffffn) {
+      markReg64Unbounded(dst);
+      return;
+    }
+    dst.umin *= src.umin;
+    dst.umax *= src.umax;
+    if (dst.umax > S64_MAX) {
+      dst.smin = S64_MIN;
+      dst.smax = S64_MAX;
+    } else {
+      dst.smin = dst.umin;
+      dst.smax = dst.umax;
+    }
+    return;
+  }
   const umax = dst.umax * src.umax;
   const umin = dst.umin * src.umin;
   if (umax > U64_MAX || umin > U64_MAX) {
@@ -541,34 +572,3 @@ export function applyScalarFork(reg: BpfRegState, kind: ScalarFork, value: 0 | -
   else markRegKnown(reg, BigInt(value));
 }
 
-/**
- * The id rule at the end of adjust_reg_min_max_vals for `scalar op scalar`
- * (6.18.y stable): `rX += c` / `rX -= c` (64-bit, c in s32) and `wX += c` /
- * `wX -= c` (when dst fit in u32 before the op) on a linked scalar record
- * the delta with BPF_ADD_CONST64/32; anything else unlinks dst and drops the
- * delta. `dstUmaxBefore` is dst.umax before adjustScalarMinMaxVals; `sameReg`
- * is true for `rX op= rX` (never linked).
- */
-export function scalarIdAfterAlu(op: number, is64: boolean, dst: BpfRegState, src: BpfRegState,
-  dstUmaxBefore: bigint, sameReg = false, bpfCapable = true): void {
-  const alu32 = !is64;
-  if (bpfCapable && (op === BPF_ADD || op === BPF_SUB) && dst.id !== 0 && !sameReg && isRegConst(src, alu32)) {
-    const val = regConstValue(src, alu32);
-    let ok = true;
-    if (!alu32 && (toS64(val) < -0x80000000n || toS64(val) > 0x7fffffffn)) ok = false;
-    if (alu32 && dstUmaxBefore > 0xffffffffn) ok = false;
-    let off = Number(BigInt.asIntN(32, val));
-    if (ok && op === BPF_SUB) {
-      if (off === S32_MIN) ok = false;
-      off = -off;
-    }
-    if (!ok || (dst.id & BPF_ADD_CONST_ANY) !== 0) {
-      clearScalarId(dst);
-    } else {
-      dst.id = (dst.id | (alu32 ? BPF_ADD_CONST32 : BPF_ADD_CONST64)) >>> 0;
-      dst.off = off;
-    }
-  } else {
-    clearScalarId(dst);
-  }
-}

@@ -208,13 +208,25 @@ function adjustRegMinMaxVals(env: VerifierEnv, insn: Insn): void {
 
 /** Remember a constant delta between linked scalars (r1 = r2; r1 += K), or unlink dst. */
 function linkScalarDelta(env: VerifierEnv, opcode: number, alu32: boolean, dst: BpfRegState, srcConst: boolean, val: bigint, dstUmax: bigint): void {
+  scalarIdAfterAlu(opcode, alu32, dst, srcConst, val, dstUmax, { bpfCapable: env.bpfCapable, addOnly: env.opts.switches.linkedRegsAddOnly });
+}
+
+/**
+ * The id rule at the end of adjust_reg_min_max_vals for `scalar op scalar`:
+ * `rX += c` / `rX -= c` (64-bit, c in s32) and `wX += c` / `wX -= c` (when
+ * dst fit in u32 before the op) on a linked scalar record the delta with
+ * BPF_ADD_CONST64/32; anything else unlinks dst and drops the delta.
+ * `addOnly` (linkedRegsAddOnly): only 64-bit `rX += c`, c in [0, S32_MAX],
+ * and other ops clear the id but keep off. `srcConst` is false for `rX op= rX`.
+ */
+export function scalarIdAfterAlu(opcode: number, alu32: boolean, dst: BpfRegState, srcConst: boolean, val: bigint, dstUmax: bigint,
+  o: { bpfCapable: boolean; addOnly: boolean }): void {
   const clear = (): void => {
     dst.off = 0;
     dst.id = 0;
   };
-  if (env.opts.switches.linkedRegsAddOnly) {
-    // Only 64-bit rX += c with c in [0, S32_MAX] links; anything else drops the id (not the delta).
-    if (!(env.bpfCapable && opcode === BPF_ADD && !alu32 && dst.id && srcConst)) {
+  if (o.addOnly) {
+    if (!(o.bpfCapable && opcode === BPF_ADD && !alu32 && dst.id && srcConst)) {
       dst.id = 0;
       return;
     }
@@ -223,10 +235,7 @@ function linkScalarDelta(env: VerifierEnv, opcode: number, alu32: boolean, dst: 
     dst.off = Number(val);
     return;
   }
-  if (!(env.bpfCapable && (opcode === BPF_ADD || opcode === BPF_SUB) && dst.id && srcConst)) {
-    clear();
-    return;
-  }
+  if (!(o.bpfCapable && (opcode === BPF_ADD || opcode === BPF_SUB) && dst.id && srcConst)) return clear();
   const sval = BigInt.asIntN(64, val);
   if (!alu32 && (sval < -0x80000000n || sval > 0x7fffffffn)) return clear();
   if (alu32 && dstUmax > 0xffffffffn) return clear();

@@ -4,7 +4,7 @@
 import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL, MAX_BPF_REG, BPF_REG_FP } from '../../isa/opcode.js';
 import type { Insn } from '../../isa/insn.js';
 import { type VerifierEnv, VerifierError, Unsupported, E2BIG, EACCES, EFAULT, EINVAL, verbose, logLevel1 } from '../state/env.js';
-import { RegType, type BpfRegState } from '../state/reg.js';
+import { RegType, REG_LIVE_READ64, type BpfRegState } from '../state/reg.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, type BpfFuncState, type BpfVerifierState } from '../state/state.js';
 import { copyRegState, newFuncState } from '../state/regState.js';
 import { markRegKnownZero, markRegNotInit } from '../state/scalar.js';
@@ -12,6 +12,7 @@ import { checkRegArgIn, RegArgType } from './regArg.js';
 import { findSubprog } from '../state/subprogInfo.js';
 import { markVerifierStateScratched, printVerifierState } from '../log/logState.js';
 import { bpfResetLiveStackCallchain } from '../liveness/liveness.js';
+import { markRegRead } from '../liveness/chain.js';
 import { markChainPrecision } from '../precision/backtrack.js';
 import { S64_MAX, S64_MIN } from '../state/regState.js';
 import { btfCheckSubprogCall, callbackBug, findPrevEntry, widenImpreciseScalars } from './callbacks.js';
@@ -104,6 +105,8 @@ export function prepareFuncExit(env: VerifierEnv): number {
   const inCallbackFn = callee.inCallbackFn;
   if (inCallbackFn) {
     if (r0.type !== RegType.SCALAR_VALUE) fail(env, EACCES, 'R0 not a scalar value');
+    // chain liveness: the caller relies on r0's value, so it is read here
+    if (env.opts.switches.chainLiveness) markRegRead(env, r0, r0.parent, REG_LIVE_READ64);
     markChainPrecision(env, 0);
     const { minval, maxval } = callee.callbackRetRange;
     // bpf_callback_t returns 64 bits

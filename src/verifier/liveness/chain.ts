@@ -95,9 +95,10 @@ export function linkToCheckpoint(cur: BpfVerifierState, nw: BpfVerifierState): v
   for (let j = 0; j <= cur.curframe; j++) {
     const cf = cur.frame[j] as BpfFuncState;
     const nf = nw.frame[j] as BpfFuncState;
+    // callers' r0-r5 keep their old parents: the callee's r1-r5 stand for them
     for (let i = 0; i < BPF_REG_FP; i++) {
       const r = cf.regs[i] as BpfRegState;
-      r.parent = nf.regs[i] as BpfRegState;
+      if (j === cur.curframe || i >= 6) r.parent = nf.regs[i] as BpfRegState;
       r.live = REG_LIVE_NONE;
     }
     for (let i = 0; i < cf.allocatedStack / BPF_REG_SIZE; i++) {

@@ -16,6 +16,7 @@ export const SWITCH_NAMES = [
   'noTnumSingleValue',
   'plainBugMessages',
   'addSubWrapUnbounded',
+  'mulUnsignedOnly',
 ] as const;
 
 export type SwitchName = (typeof SWITCH_NAMES)[number];
@@ -126,6 +127,13 @@ export const SWITCHES: Readonly<Record<SwitchName, SwitchInfo>> = {
     commit: '',
     description: 'an unsigned add whose max overflows, or a sub whose min underflows, makes the unsigned range [0, U64_MAX] (u32 likewise), even when both ends wrap together',
     actsIn: 'scalar_min_max_add, scalar_min_max_sub, scalar32_min_max_add, scalar32_min_max_sub',
+  },
+  mulUnsignedOnly: {
+    name: 'mulUnsignedOnly',
+    upstream: 'before "bpf: Optimize the signed range tracking of BPF_MUL" (signed products of the range ends)',
+    commit: '',
+    description: 'BPF_MUL keeps a range only for non-negative factors below 2^32 (u32: 2^16); a negative factor makes the result unbounded',
+    actsIn: 'scalar_min_max_mul, scalar32_min_max_mul',
   },
 };
 

@@ -188,12 +188,13 @@ export function updateReg32Bounds(reg: BpfRegState): void {
  * take no env; one verification runs at a time per thread).
  */
 let plainTnumBounds = false;
-export const boundsFlags = { wrapUnbounded: false };
+export const boundsFlags = { wrapUnbounded: false, mulUnsignedOnly: false };
 
-/** noTnumSingleValue / addSubWrapUnbounded of the profile being verified. */
-export function setBoundsSwitches(s: { noTnumSingleValue: boolean; addSubWrapUnbounded: boolean }): void {
+/** noTnumSingleValue / addSubWrapUnbounded / mulUnsignedOnly of the profile being verified. */
+export function setBoundsSwitches(s: { noTnumSingleValue: boolean; addSubWrapUnbounded: boolean; mulUnsignedOnly: boolean }): void {
   plainTnumBounds = s.noTnumSingleValue;
   boundsFlags.wrapUnbounded = s.addSubWrapUnbounded;
+  boundsFlags.mulUnsignedOnly = s.mulUnsignedOnly;
 }
 
 export function updateReg64Bounds(reg: BpfRegState): void {
