@@ -8,6 +8,8 @@ import { AuditedHistory } from '../../src/history/audited.js';
 import { CopyHistory } from '../../src/history/copy.js';
 import { SharedHistory } from '../../src/history/shared.js';
 import { HISTORY_KINDS, isHistoryKind, makeHistory } from '../../src/history/index.js';
+import { findProfile, type KernelProfile } from '../../src/verifier/profile/index.js';
+import { generatePrograms, PRESET_NAMES } from '../../generators/index.js';
 import { DIVERGENT, genLoopAsm, prng, runPair, withoutHistory } from './searchSupport.js';
 
 const PROGRAMS: Record<string, string> = {
@@ -105,6 +107,22 @@ describe('copy and shared through the verifier model', () => {
     const ac = new AuditedHistory(new CopyHistory());
     verifyProgram(p, { history: ac, backedgePropagation: true, logLevel: 2 });
     expect(ac.violations()).toEqual([]);
+  });
+
+  // The seed patch's claim, on the verifier it was written for: with no SCCs
+  // (6.12 tracks loop entries instead) nothing reads a finished path's slice.
+  it('profile 6.12, backedge on: the divergent program and 40 programs per preset are identical, no audit violation', () => {
+    const p612 = findProfile('6.12') as KernelProfile;
+    const d = runPair(makeProgram(assemble(DIVERGENT)), true, 2, p612);
+    expect(d.same).toBe(true);
+    expect(d.audit.violations()).toEqual([]);
+    for (const preset of PRESET_NAMES) {
+      for (const p of generatePrograms({ preset, count: 40, seed: 5 }).programs) {
+        const r = runPair(p, true, 2, p612);
+        expect(withoutHistory(r.shared), p.name).toEqual(withoutHistory(r.copy));
+        expect(r.audit.violations(), p.name).toEqual([]);
+      }
+    }
   });
 
   it('an injected fault is caught on a real program', () => {

@@ -61,14 +61,16 @@ export interface PairRun {
 }
 
 /** copy vs audited(shared) on one program. */
-export function runPair(p: Program, backedgePropagation: boolean, logLevel = 2): PairRun {
-  const copy = verifyProgram(p, { history: new CopyHistory(), backedgePropagation, logLevel });
+export function runPair(p: Program, backedgePropagation: boolean, logLevel = 2, profile?: KernelProfile): PairRun {
+  const prof = profile ? { profile } : {};
+  const copy = verifyProgram(p, { history: new CopyHistory(), backedgePropagation, logLevel, ...prof });
   const audit = new AuditedHistory(new SharedHistory());
-  const shared = verifyProgram(p, { history: audit, backedgePropagation, logLevel });
+  const shared = verifyProgram(p, { history: audit, backedgePropagation, logLevel, ...prof });
   const same = JSON.stringify(withoutHistory(copy)) === JSON.stringify(withoutHistory(shared));
   return { copy, shared, audit, same };
 }
 
+import type { KernelProfile } from '../../src/verifier/profile/index.js';
 export { prng } from '../isa/kernelCorpus.js';
 import { prng } from '../isa/kernelCorpus.js';
 
