@@ -27,7 +27,7 @@ const isS32 = (x: number): boolean => x >= S32_MIN && x <= S32_MAX;
 const isS64 = (x: bigint): boolean => x >= S64_MIN && x <= S64_MAX;
 
 // ---- ADD / SUB --------------------------------------------------------------
-// (addSubWrapUnbounded: any unsigned overflow, even of both ends, loses the range)
+// (addSubWrapUnbounded: an unsigned overflow, even of both ends, loses the range)
 
 export function scalar32MinMaxAdd(dst: BpfRegState, src: BpfRegState): void {
   const smin = dst.s32Min + src.s32Min;

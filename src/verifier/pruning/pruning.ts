@@ -13,7 +13,7 @@ import { markAllScalarsImprecise, propagatePrecision } from '../precision/backtr
 import { cloneVerifierState, updatePeakStates } from '../state/states.js';
 import { maybeFreeVerifierState } from './branchCounts.js';
 import { maybeEnterScc, addSccBackedge, incompleteReadMarks } from './sccVisit.js';
-import { loopEntryForcesExact, updateLoopEntry, getLoopEntry } from './loopEntry.js';
+import { loopEntryForcesExact, updateLoopEntry } from './loopEntry.js';
 import { bpfLiveStackQueryInit, bpfStackSlotAlive } from '../liveness/liveness.js';
 import { cleanVerifierStateChain, linkToCheckpoint, propagateLiveness } from '../liveness/chain.js';
 import { pushJmpHistory } from '../state/history.js';
@@ -231,12 +231,9 @@ function cleanLiveStates(env: VerifierEnv, insn: number, cur: BpfVerifierState, 
   for (const sl of head) {
     if (sl.state.branches) continue;
     if (sl.state.insnIdx !== insn || !sameCallsites(sl.state, cur)) continue;
+    // a loop member's marks are incomplete while its loop entry is explored
+    if (env.opts.switches.loopEntry && loopEntryForcesExact(sl.state).exact) continue;
     if (env.opts.switches.chainLiveness) {
-      // a loop member's marks are incomplete while its loop entry is explored
-      if (env.opts.switches.loopEntry) {
-        const le = getLoopEntry(sl.state);
-        if (le && le.branches) continue;
-      }
       cleanVerifierStateChain(sl.state);
       continue;
     }
@@ -329,21 +326,18 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
         miss(env, sl, addNewState, insnIdx, head);
         continue;
       }
-    } else if (sw.loopEntry) {
-      const { exact, entry } = loopEntryForcesExact(sl.state);
-      hit = statesEqual(env, sl.state, cur, exact ? ExactLevel.RANGE_WITHIN : ExactLevel.NOT_EXACT);
-      if (hit && exact) updateLoopEntry(cur, entry as BpfVerifierState);
-      if (!hit) {
-        miss(env, sl, addNewState, insnIdx, head);
-        continue;
-      }
     } else {
-      loop = readMarksIncomplete(env, sl.state);
-      hit = statesEqual(env, sl.state, cur, loop ? ExactLevel.RANGE_WITHIN : ExactLevel.NOT_EXACT);
+      // Marks inside a loop are incomplete while it is explored: compare ranges.
+      // loopEntry kernels know it from the loop entry, SCC kernels from pending backedges.
+      const le = sw.loopEntry ? loopEntryForcesExact(sl.state) : null;
+      if (!le) loop = readMarksIncomplete(env, sl.state);
+      const within = le ? le.exact : loop;
+      hit = statesEqual(env, sl.state, cur, within ? ExactLevel.RANGE_WITHIN : ExactLevel.NOT_EXACT);
       if (!hit) {
         miss(env, sl, addNewState, insnIdx, head);
         continue;
       }
+      if (le?.exact) updateLoopEntry(cur, le.entry as BpfVerifierState);
     }
     // hit
     sl.hitCnt++;
