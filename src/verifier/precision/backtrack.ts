@@ -10,7 +10,7 @@ import type { Insn } from '../../isa/insn.js';
 import { disasmInsn } from '../../isa/disasm.js';
 import {
   INSN_F_STACK_ACCESS, INSN_F_SPI_SHIFT, INSN_F_SPI_MASK, INSN_F_FRAMENO_MASK,
-  INSN_F_SRC_REG_STACK, INSN_F_DST_REG_STACK, type HistEntry,
+  INSN_F_SRC_REG_STACK, INSN_F_DST_REG_STACK, type HistEntry, type HistCursor,
 } from '../../history/history.js';
 import { type VerifierEnv, VerifierError, EFAULT, ENOTSUPP, verbose, logLevel2 } from '../state/env.js';
 import { RegType, REG_LIVE_READ, type BpfRegState } from '../state/reg.js';
@@ -28,11 +28,12 @@ const BPF_LOAD_ACQ = 0x100;
 export function btReset(bt: BacktrackState): void {
   bt.frame = 0;
   bt.regMasks.fill(0);
-  bt.stackMasks.fill(0n);
+  bt.stackLo.fill(0);
+  bt.stackHi.fill(0);
 }
 
 const btEmpty = (bt: BacktrackState): boolean => {
-  for (let i = 0; i <= bt.frame; i++) if (bt.regMasks[i] || bt.stackMasks[i]) return false;
+  for (let i = 0; i <= bt.frame; i++) if (bt.regMasks[i] || bt.stackLo[i] || bt.stackHi[i]) return false;
   return true;
 };
 export const btSetFrameReg = (bt: BacktrackState, fr: number, reg: number): void => {
@@ -43,22 +44,24 @@ const btClearFrameReg = (bt: BacktrackState, fr: number, reg: number): void => {
 };
 const btSetReg = (bt: BacktrackState, reg: number): void => btSetFrameReg(bt, bt.frame, reg);
 const btClearReg = (bt: BacktrackState, reg: number): void => btClearFrameReg(bt, bt.frame, reg);
-/** SLOT_BIT[i] = 1n << i, to avoid building bigint shifts on hot paths. */
-const SLOT_BIT: bigint[] = Array.from({ length: 64 }, (_, i) => 1n << BigInt(i));
-const slotBit = (i: number): bigint => SLOT_BIT[i] ?? 1n << BigInt(i);
-
 export const btSetFrameSlot = (bt: BacktrackState, fr: number, slot: number): void => {
-  bt.stackMasks[fr] = (bt.stackMasks[fr] as bigint) | slotBit(slot);
+  if (slot < 32) bt.stackLo[fr] = ((bt.stackLo[fr] as number) | (1 << slot)) >>> 0;
+  else bt.stackHi[fr] = ((bt.stackHi[fr] as number) | (1 << (slot - 32))) >>> 0;
 };
 const btClearFrameSlot = (bt: BacktrackState, fr: number, slot: number): void => {
-  bt.stackMasks[fr] = (bt.stackMasks[fr] as bigint) & ~slotBit(slot);
+  if (slot < 32) bt.stackLo[fr] = ((bt.stackLo[fr] as number) & ~(1 << slot)) >>> 0;
+  else bt.stackHi[fr] = ((bt.stackHi[fr] as number) & ~(1 << (slot - 32))) >>> 0;
 };
 const btRegMask = (bt: BacktrackState): number => bt.regMasks[bt.frame] as number;
-const btStackMask = (bt: BacktrackState): bigint => bt.stackMasks[bt.frame] as bigint;
+const btFrameStackEmpty = (bt: BacktrackState, fr: number): boolean => !bt.stackLo[fr] && !bt.stackHi[fr];
+/** The frame's stack mask as a u64 bigint, for printing only. */
+const btFrameStackMask = (bt: BacktrackState, fr: number): bigint =>
+  (BigInt(bt.stackHi[fr] as number) << 32n) | BigInt(bt.stackLo[fr] as number);
+const btStackMask = (bt: BacktrackState): bigint => btFrameStackMask(bt, bt.frame);
 const btIsReg = (bt: BacktrackState, reg: number): boolean => ((bt.regMasks[bt.frame] as number) & (1 << reg)) !== 0;
 const btIsFrameReg = (bt: BacktrackState, fr: number, reg: number): boolean => ((bt.regMasks[fr] as number) & (1 << reg)) !== 0;
 const btIsFrameSlot = (bt: BacktrackState, fr: number, slot: number): boolean =>
-  ((bt.stackMasks[fr] as bigint) & slotBit(slot)) !== 0n;
+  slot < 32 ? ((bt.stackLo[fr] as number) & (1 << slot)) !== 0 : ((bt.stackHi[fr] as number) & (1 << (slot - 32))) !== 0;
 
 export function fmtRegMask(mask: number): string {
   const out: string[] = [];
@@ -72,6 +75,12 @@ export interface LinkedReg { frameno: number; spiOrReg: number; isReg: boolean }
 export const LINKED_REGS_MAX = 6;
 
 export function linkedRegsPack(regs: LinkedReg[]): bigint {
+  // Up to 4 entries fit in 44 bits: pack with numbers, one bigint at the end.
+  if (regs.length <= 4) {
+    let n = 0;
+    for (const e of regs) n = n * 1024 + (e.frameno | (e.spiOrReg << 3) | ((e.isReg ? 1 : 0) << 9));
+    return BigInt(n * 16 + regs.length);
+  }
   let val = 0n;
   for (const e of regs) {
     const tmp = BigInt(e.frameno) | (BigInt(e.spiOrReg) << 3n) | ((e.isReg ? 1n : 0n) << 9n);
@@ -175,7 +184,7 @@ export function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, 
         return 0;
       }
       if (btRegMask(bt) & ~BPF_REGMASK_ARGS) bug(env, `static subprog unexpected regs ${btRegMask(bt).toString(16)}`);
-      if (btStackMask(bt) !== 0n) bug(env, `static subprog leftover stack slots ${btStackMask(bt).toString(16)}`);
+      if (!btFrameStackEmpty(bt, bt.frame)) bug(env, `static subprog leftover stack slots ${btStackMask(bt).toString(16)}`);
       for (let i = 1; i <= 5; i++) {
         if (btIsReg(bt, i)) {
           btClearReg(bt, i);
@@ -187,7 +196,7 @@ export function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, 
       return 0;
     } else if (isSyncCallbackCallingInsn(insn) && idx !== subseqIdx - 1) {
       if (btRegMask(bt) & ~BPF_REGMASK_ARGS) bug(env, `callback unexpected regs ${btRegMask(bt).toString(16)}`);
-      if (btStackMask(bt) !== 0n) bug(env, `callback leftover stack slots ${btStackMask(bt).toString(16)}`);
+      if (!btFrameStackEmpty(bt, bt.frame)) bug(env, `callback leftover stack slots ${btStackMask(bt).toString(16)}`);
       for (let i = 1; i <= 5; i++) btClearReg(bt, i);
       if (bt.frame === 0) bug(env, 'subprog exit from frame 0');
       bt.frame--;
@@ -265,17 +274,22 @@ export function markAllScalarsImprecise(st: BpfVerifierState): void {
   }
 }
 
+/** Walk position in one state's history: `cnt` entries not yet consumed. */
+interface HistWalk { cursor: HistCursor; cnt: number }
+
 /** get_prev_insn_idx: returns -1 (ENOENT) when the state's instructions are exhausted. */
-function getPrevInsnIdx(st: BpfVerifierState, i: number, hist: { cnt: number; at: (k: number) => HistEntry }): number {
+function getPrevInsnIdx(st: BpfVerifierState, i: number, hist: HistWalk): number {
   const cnt = hist.cnt;
   if (i === st.firstInsnIdx) {
     if (cnt === 0) return -1;
-    if (cnt === 1 && hist.at(0).idx === i) return -1;
+    if (cnt === 1 && hist.cursor.at(0).idx === i) return -1;
   }
-  if (cnt && hist.at(cnt - 1).idx === i) {
-    const prev = hist.at(cnt - 1).prevIdx;
-    hist.cnt--;
-    return prev;
+  if (cnt) {
+    const top = hist.cursor.at(cnt - 1);
+    if (top.idx === i) {
+      hist.cnt--;
+      return top.prevIdx;
+    }
   }
   return i - 1;
 }
@@ -305,11 +319,11 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
 
   for (;;) {
     const cursor = env.hist.cursor(st, lastIdx);
-    const hist = { cnt: cursor.count, at: (k: number) => cursor.at(k) };
+    const hist: HistWalk = { cursor, cnt: cursor.count };
     if (logLevel2(env)) verbose(env, `mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseqIdx} \n`);
     if (lastIdx < 0) {
       const f0 = st.frame[0] as BpfFuncState;
-      if (st.curframe === 0 && f0.subprogno > 0 && f0.callsite === -1 && btStackMask(bt) === 0n && (btRegMask(bt) & ~BPF_REGMASK_ARGS) === 0) {
+      if (st.curframe === 0 && f0.subprogno > 0 && f0.callsite === -1 && btFrameStackEmpty(bt, bt.frame) && (btRegMask(bt) & ~BPF_REGMASK_ARGS) === 0) {
         const mask = btRegMask(bt);
         for (let i = 0; i < 32; i++) {
           if (!(mask & (1 << i))) continue;
@@ -328,7 +342,7 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
       let err = 0;
       if (skipFirst) skipFirst = false;
       else {
-        const top = hist.cnt > 0 ? hist.at(hist.cnt - 1) : null;
+        const top = hist.cnt > 0 ? cursor.at(hist.cnt - 1) : null;
         const entry = top && top.idx === i ? top : null;
         err = backtrackInsn(env, i, subseqIdx, entry, bt);
       }
@@ -352,7 +366,7 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
       // when it has marks to apply or prints it at log level 2, and then
       // dereferences NULL; the model reports that as a verifier bug.
       if (fr > st.curframe) {
-        if ((bt.regMasks[fr] as number) || (bt.stackMasks[fr] as bigint) || logLevel2(env)) {
+        if ((bt.regMasks[fr] as number) || !btFrameStackEmpty(bt, fr) || logLevel2(env)) {
           bug(env, `NULL frame dereference: backtracking frame ${fr} of a parent state with curframe ${st.curframe}`);
         }
         continue;
@@ -372,9 +386,8 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
           changed = true;
         }
       }
-      const smask = bt.stackMasks[fr] as bigint;
-      for (let i = 0; smask !== 0n && i < 64; i++) {
-        if (!(smask & slotBit(i))) continue;
+      for (let i = 0; !btFrameStackEmpty(bt, fr) && i < 64; i++) {
+        if (!btIsFrameSlot(bt, fr, i)) continue;
         if (i >= func.allocatedStack / BPF_REG_SIZE) bug(env, `stack slot ${i}, total slots ${func.allocatedStack / BPF_REG_SIZE}`);
         const slot = func.stack[i] as BpfStackState;
         if (!isSpilledScalarReg(slot)) {
@@ -388,7 +401,7 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
         }
       }
       if (logLevel2(env)) {
-        verbose(env, `mark_precise: frame${fr}: parent state regs=${fmtRegMask(bt.regMasks[fr] as number)} stack=${fmtStackMask(bt.stackMasks[fr] as bigint)}: `);
+        verbose(env, `mark_precise: frame${fr}: parent state regs=${fmtRegMask(bt.regMasks[fr] as number)} stack=${fmtStackMask(btFrameStackMask(bt, fr))}: `);
         printVerifierState(env, st, fr, true);
       }
     }

@@ -8,13 +8,16 @@ import { MAX_CALL_FRAMES } from './state.js';
 export interface BacktrackState {
   frame: number;
   regMasks: number[];
-  stackMasks: bigint[];
+  /** 64-slot stack masks as u32 halves (slots 0-31, 32-63): bigint ops allocate on the hottest loop. */
+  stackLo: number[];
+  stackHi: number[];
 }
 
 export const newBacktrackState = (): BacktrackState => ({
   frame: 0,
   regMasks: new Array<number>(MAX_CALL_FRAMES).fill(0),
-  stackMasks: new Array<bigint>(MAX_CALL_FRAMES).fill(0n),
+  stackLo: new Array<number>(MAX_CALL_FRAMES).fill(0),
+  stackHi: new Array<number>(MAX_CALL_FRAMES).fill(0),
 });
 
 // Stack liveness (liveness.c): one instance per call chain.
