@@ -62,14 +62,25 @@ interface MetricsRow {
   states: number;
   /** Programs (or fields, for one program) where copy and shared Results differ. */
   differ: string[];
+  /** The same for copy and pinned. */
+  pinnedDiffer: string[];
   copy: HistoryStats;
   shared: HistoryStats;
+  pinned: HistoryStats;
+  /** Model milliseconds per design. */
+  ms: { copy: number; shared: number; pinned: number };
   kernel?: Result;
 }
 
-function runDesign(p: Program, kind: HistoryKind): Result {
-  return verifyProgram(p, { history: makeHistory(kind), backedgePropagation: true, logLevel: 0 });
+function runDesign(p: Program, kind: HistoryKind, ms?: Record<string, number>): Result {
+  const t0 = performance.now();
+  const r = verifyProgram(p, { history: makeHistory(kind), backedgePropagation: true, logLevel: 0 });
+  if (ms) ms[kind] = (ms[kind] ?? 0) + performance.now() - t0;
+  return r;
 }
+
+const fieldsDiffering = (a: Result, b: Result): string[] =>
+  diffResults(a, b, { precision: true }).differing.map((d) => `${d.field} (${d.a} vs ${d.b})`);
 
 const ratio = (c: number, s: number): string => (s > 0 ? `${(c / s).toFixed(c / s >= 100 ? 0 : 1)}x` : c > 0 ? 'inf' : '-');
 
@@ -88,44 +99,59 @@ export async function benchHistoryMetrics(kernelOk: boolean): Promise<void> {
   const rows: MetricsRow[] = [];
   const loadInKernel = kernelOk ? (await import('../src/kernel/oracle.js')).loadInKernel : undefined;
   for (const p of largeLoopPrograms()) {
-    const c = runDesign(p, 'copy');
-    const s = runDesign(p, 'shared');
-    const differ = diffResults(c, s, { precision: true }).differing.map((d) => `${d.field} (${d.a} vs ${d.b})`);
-    const row: MetricsRow = { name: p.name, insns: c.insns, states: c.total_states, differ, copy: c.history ?? zero, shared: s.history ?? zero };
+    const ms = { copy: 0, shared: 0, pinned: 0 };
+    const c = runDesign(p, 'copy', ms);
+    const s = runDesign(p, 'shared', ms);
+    const pi = runDesign(p, 'pinned', ms);
+    const row: MetricsRow = {
+      name: p.name, insns: c.insns, states: c.total_states, differ: fieldsDiffering(c, s), pinnedDiffer: fieldsDiffering(c, pi),
+      copy: c.history ?? zero, shared: s.history ?? zero, pinned: pi.history ?? zero, ms,
+    };
     if (loadInKernel) row.kernel = loadInKernel(p, { logLevel: 0 });
     rows.push(row);
   }
-  for (const [preset, count] of [['small', 200], ['loops', 50], ['medium', 50]] as const) {
+  for (const [preset, count] of [['small', 200], ['loops', 50], ['medium', 50], ['deep', 50], ['risky', 50], ['calls', 50]] as const) {
     const g = generatePrograms({ preset, count, seed: 1 });
-    const row: MetricsRow = { name: `${preset} x${count} (sum; peak = max)`, insns: 0, states: 0, differ: [], copy: zero, shared: zero };
+    const row: MetricsRow = {
+      name: `${preset} x${count} (sum; peak = max)`, insns: 0, states: 0, differ: [], pinnedDiffer: [],
+      copy: zero, shared: zero, pinned: zero, ms: { copy: 0, shared: 0, pinned: 0 },
+    };
     for (const p of g.programs) {
-      const c = runDesign(p, 'copy');
-      const s = runDesign(p, 'shared');
+      const c = runDesign(p, 'copy', row.ms);
+      const s = runDesign(p, 'shared', row.ms);
+      const pi = runDesign(p, 'pinned', row.ms);
       row.insns += c.insns;
       row.states += c.total_states;
-      const d = diffResults(c, s, { precision: true });
-      if (!allAgree(d)) row.differ.push(`${p.name}: ${d.differing.map((x) => x.field).join(',')}`);
+      for (const [other, list] of [[s, row.differ], [pi, row.pinnedDiffer]] as const) {
+        const d = diffResults(c, other, { precision: true });
+        if (!allAgree(d)) list.push(`${p.name}: ${d.differing.map((x) => x.field).join(',')}`);
+      }
       row.copy = addStats(row.copy, c.history ?? zero);
       row.shared = addStats(row.shared, s.history ?? zero);
+      row.pinned = addStats(row.pinned, pi.history ?? zero);
     }
     rows.push(row);
   }
   const t: Array<Array<string | number>> = [];
   for (const r of rows) {
     METRICS.forEach(([k, label], i) => {
-      t.push([i === 0 ? r.name : '', i === 0 ? r.insns : '', i === 0 ? r.states : '', label, r.copy[k], r.shared[k], ratio(r.copy[k], r.shared[k])]);
+      t.push([i === 0 ? r.name : '', i === 0 ? r.insns : '', i === 0 ? r.states : '', label, r.copy[k], r.shared[k], r.pinned[k],
+        ratio(r.copy[k], r.shared[k]), ratio(r.copy[k], r.pinned[k]), ratio(r.pinned[k], r.shared[k])]);
     });
+    t.push(['', '', '', 'model ms', fmt(r.ms.copy), fmt(r.ms.shared), fmt(r.ms.pinned), ratio(r.ms.copy, r.ms.shared), ratio(r.ms.copy, r.ms.pinned), ratio(r.ms.pinned, r.ms.shared)]);
   }
-  out('\nHistory metrics per design (backedge propagation on, log level 0): copy (Linux 6.18) vs shared (the 6.13 patch)\n');
+  out('\nHistory metrics per design (backedge propagation on, log level 0): copy (Linux 6.18), shared (the 6.13 patch), pinned (shared + backedge chains kept)\n');
   out(renderTable([
     { title: 'Program' }, { title: 'Insns', align: 'right' }, { title: 'States', align: 'right' }, { title: 'Metric' },
-    { title: 'copy', align: 'right' }, { title: 'shared', align: 'right' }, { title: 'copy/shared', align: 'right' },
+    { title: 'copy', align: 'right' }, { title: 'shared', align: 'right' }, { title: 'pinned', align: 'right' },
+    { title: 'copy/shared', align: 'right' }, { title: 'copy/pinned', align: 'right' }, { title: 'pinned/shared', align: 'right' },
   ], t));
   for (const r of rows) {
     const k = r.kernel;
     const kText = k ? `; kernel: ${k.verdict}, ${k.insns} insns, ${k.total_states} states${k.insns === r.insns && k.total_states === r.states ? ' (model agrees)' : ' (MODEL DIFFERS)'}` : '';
     const eq = r.differ.length === 0 ? 'equal' : `DIFFER: ${r.differ.join('; ')}`;
-    out(`  ${r.name}: copy vs shared Results (history stats aside) ${eq}${kText}\n`);
+    const peq = r.pinnedDiffer.length === 0 ? 'equal' : `DIFFER: ${r.pinnedDiffer.join('; ')}`;
+    out(`  ${r.name}: copy vs shared Results (history stats aside) ${eq}; copy vs pinned ${peq}${kText}\n`);
   }
   out('(seed patch, one real program: 154,982 allocations and 546,559 copied entries under copy vs a peak of 742 shared entries)\n');
 }

@@ -4,7 +4,7 @@
 // test/conformance/conformance.json, and generated ones when generators exist.
 // Prints tables only; nothing here asserts on timings.
 // Sections (BENCH_SECTIONS=comma list, default all): kernel (model vs kernel
-// time), copyshared (copy vs shared time), gen (generator speed), equiv
+// time), copyshared (copy, shared and pinned: time, memory, equality), gen (generator speed), equiv
 // (sharedMatchesCopy throughput), metrics (history metrics per design),
 // large (>= 100k-insn programs: model vs kernel, peak heap), phases (model
 // time per verifier phase), vm (VM oracles: programs/s next to the live
@@ -21,6 +21,7 @@ import { readCorpus, defaultCorpusDir } from '../src/corpus/reader.js';
 import { verifyProgram } from '../src/verifier/verify.js';
 import { historyAvailable, makeHistoryOf } from '../src/compare/history.js';
 import { renderTable } from '../src/util/table.js';
+import { allAgree, diffResults } from '../src/compare/diff.js';
 import { generatedPrograms } from '../src/cli/cmdCompare.js';
 import { benchEquivalenceThroughput, benchGeneratorSpeed, benchHistoryMetrics } from './history.js';
 import { benchLargePrograms } from './large.js';
@@ -171,30 +172,43 @@ async function timingSections(kernelOk: boolean): Promise<void> {
 
   if (!SECTIONS.has('copyshared')) return;
   if (await historyAvailable('shared')) {
+    const kinds: HistoryKind[] = ['copy', 'shared', 'pinned'];
     const hrows: Array<Array<string | number>> = [];
-    const tot = { cu: 0, su: 0, ca: 0, sa: 0, cc: 0, sc: 0, cp: 0, sp: 0 };
+    const tot = kinds.map(() => ({ usec: 0, allocations: 0, entriesCopied: 0, peakEntries: 0, bytes: 0 }));
+    const differ: Record<string, string[]> = { shared: [], pinned: [] };
+    const three = (f: (i: number) => number | string): string => kinds.map((_, i) => f(i)).join(' / ');
     for (const { name, program } of programs) {
       const c = await timeModel(program, 'copy');
       if (c.result.verdict === 'unsupported') continue;
-      const s = await timeModel(program, 'shared');
-      const ch = c.result.history;
-      const sh = s.result.history;
-      tot.cu += c.usec; tot.su += s.usec;
-      tot.ca += ch?.allocations ?? 0; tot.sa += sh?.allocations ?? 0;
-      tot.cc += ch?.entriesCopied ?? 0; tot.sc += sh?.entriesCopied ?? 0;
-      tot.cp += ch?.bytes ?? 0; tot.sp += sh?.bytes ?? 0;
-      hrows.push([name, fmt(c.usec), fmt(s.usec), ch?.allocations ?? '', sh?.allocations ?? '', ch?.entriesCopied ?? '', sh?.entriesCopied ?? '',
-        ch?.peakEntries ?? '', sh?.peakEntries ?? '', ch?.bytes ?? '', sh?.bytes ?? '']);
+      const runs = [c, await timeModel(program, 'shared'), await timeModel(program, 'pinned')];
+      runs.forEach((r, i) => {
+        const t = tot[i]!;
+        const h = r.result.history;
+        t.usec += r.usec;
+        t.allocations += h?.allocations ?? 0;
+        t.entriesCopied += h?.entriesCopied ?? 0;
+        t.peakEntries = Math.max(t.peakEntries, h?.peakEntries ?? 0);
+        t.bytes += h?.bytes ?? 0;
+      });
+      const eq = runs.slice(1).map((r, i) => {
+        const same = allAgree(diffResults(c.result, r.result, { precision: true }));
+        if (!same) differ[kinds[i + 1]!]!.push(name);
+        return same ? 'equal' : 'DIFFER';
+      });
+      const h = (i: number) => runs[i]!.result.history;
+      hrows.push([name, three((i) => fmt(runs[i]!.usec)), three((i) => h(i)?.allocations ?? '-'), three((i) => h(i)?.entriesCopied ?? '-'),
+        three((i) => h(i)?.peakEntries ?? '-'), three((i) => h(i)?.bytes ?? '-'), eq[0]!, eq[1]!]);
     }
-    hrows.push(['TOTAL', fmt(tot.cu), fmt(tot.su), tot.ca, tot.sa, tot.cc, tot.sc, '', '', tot.cp, tot.sp]);
-    process.stdout.write('\nHistory: copy vs shared\n');
+    hrows.push(['TOTAL (peak: max)', three((i) => fmt(tot[i]!.usec)), three((i) => tot[i]!.allocations), three((i) => tot[i]!.entriesCopied),
+      three((i) => tot[i]!.peakEntries), three((i) => tot[i]!.bytes), `${differ['shared']!.length} differ`, `${differ['pinned']!.length} differ`]);
+    process.stdout.write('\nHistory designs: copy / shared / pinned (backedge propagation on, log level 0; Results compared with copy)\n');
     process.stdout.write(renderTable([
-      { title: 'Program' }, { title: 'usec (copy)', align: 'right' }, { title: 'usec (shared)', align: 'right' },
-      { title: 'allocs (copy)', align: 'right' }, { title: 'allocs (shared)', align: 'right' },
-      { title: 'copied (copy)', align: 'right' }, { title: 'copied (shared)', align: 'right' },
-      { title: 'peak entries (copy)', align: 'right' }, { title: 'peak entries (shared)', align: 'right' },
-      { title: 'bytes (copy)', align: 'right' }, { title: 'bytes (shared)', align: 'right' },
+      { title: 'Program' }, { title: 'usec', align: 'right' }, { title: 'allocs', align: 'right' }, { title: 'entries copied', align: 'right' },
+      { title: 'peak entries', align: 'right' }, { title: 'bytes', align: 'right' }, { title: 'shared vs copy' }, { title: 'pinned vs copy' },
     ], hrows));
+    for (const k of ['shared', 'pinned']) {
+      process.stdout.write(`  ${k} differs from copy on ${differ[k]!.length} programs${differ[k]!.length ? `: ${differ[k]!.join(', ')}` : ''}\n`);
+    }
   } else {
     process.stdout.write('\nHistory: shared not available yet (src/history/index.ts makeHistory); copy vs shared table skipped\n');
   }

@@ -19,6 +19,7 @@ const KIND_OF: Readonly<Record<AuditPropertyName, ViolationKind>> = {
 /** The audited history kind that wraps the implementation under test. */
 export function auditedKindFor(uut: HistoryKind): HistoryKind {
   if (uut === 'copy' || uut === 'audited-copy') return 'audited-copy';
+  if (uut === 'pinned' || uut === 'audited-pinned') return 'audited-pinned';
   return 'audited';
 }
 
@@ -35,8 +36,10 @@ export interface AuditRun {
 export function auditRun(program: Program, o: PropertyOptions = {}): AuditRun {
   const uut = o.b ?? 'shared';
   const fault = o.fault !== undefined && o.fault !== 'none' && takesFault(uut) ? o.fault : undefined;
-  const label = `audited(${uut === 'copy' || uut === 'audited-copy' ? 'copy' : 'shared'}${fault ? `!${fault}` : ''})`;
-  const h = makeHistory(auditedKindFor(uut), fault ? { fault } : {});
+  const kind = auditedKindFor(uut);
+  const inner = kind === 'audited-copy' ? 'copy' : kind === 'audited-pinned' ? 'pinned' : 'shared';
+  const label = `audited(${inner}${fault ? `!${fault}` : ''})`;
+  const h = makeHistory(kind, fault ? { fault } : {});
   if (!(h instanceof AuditedHistory)) throw new Error('auditRun: expected an audited history');
   try {
     const r = verifyProgram(program, {

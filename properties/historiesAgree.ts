@@ -73,6 +73,12 @@ export function historiesAgree(program: Program, a: HistoryKind, b: HistoryKind,
   return { ok: false, diff: { summary: `${la} and ${lb} differ in ${fields.map((f) => f.field).join(', ')}`, lines, fields } };
 }
 
+/** The pinned design (src/history/pinned.ts) gives what copy gives, backedges included. */
+export function pinnedMatchesCopy(program: Program, o: PropertyOptions = {}): PropertyOutcome {
+  const b = o.b === 'audited-pinned' ? o.b : 'pinned';
+  return historiesAgree(program, o.a ?? 'copy', b, o);
+}
+
 /** The issue's headline property: shared history (the patch) gives what copy (6.18) gives. */
 export function sharedMatchesCopy(program: Program, o: PropertyOptions = {}): PropertyOutcome {
   return historiesAgree(program, o.a ?? 'copy', o.b ?? 'shared', o);

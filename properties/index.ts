@@ -1,17 +1,17 @@
 // The properties by name, for the fuzz runner, replay and vitest.
 import type { Program } from '../src/isa/program.js';
 import { AUDIT_PROPERTIES, auditOutcome, auditRun, chainShape, noClobber, readFidelity, type AuditPropertyName, type AuditRun } from './audit.js';
-import { sharedMatchesCopy } from './historiesAgree.js';
+import { pinnedMatchesCopy, sharedMatchesCopy } from './historiesAgree.js';
 import { modelMatchesKernel } from './kernel.js';
 import type { PropertyName, PropertyOptions, PropertyOutcome } from './types.js';
 
 export * from './types.js';
-export { historiesAgree, sharedMatchesCopy } from './historiesAgree.js';
+export { historiesAgree, pinnedMatchesCopy, sharedMatchesCopy } from './historiesAgree.js';
 export { noClobber, readFidelity, chainShape, auditRun, auditOutcome, auditedKindFor, AUDIT_PROPERTIES, type AuditPropertyName, type AuditRun } from './audit.js';
 export { modelMatchesKernel } from './kernel.js';
 
 export const PROPERTIES: Readonly<Record<PropertyName, (p: Program, o?: PropertyOptions) => PropertyOutcome>> = {
-  sharedMatchesCopy, noClobber, readFidelity, chainShape, modelMatchesKernel,
+  sharedMatchesCopy, pinnedMatchesCopy, noClobber, readFidelity, chainShape, modelMatchesKernel,
 };
 
 const isAudit = (n: PropertyName): n is AuditPropertyName => (AUDIT_PROPERTIES as readonly string[]).includes(n);

@@ -44,19 +44,20 @@ export function profileOf(o: PropertyOptions): KernelProfile {
   return p;
 }
 
-export const PROPERTY_NAMES = ['sharedMatchesCopy', 'noClobber', 'readFidelity', 'chainShape', 'modelMatchesKernel'] as const;
+export const PROPERTY_NAMES = ['sharedMatchesCopy', 'pinnedMatchesCopy', 'noClobber', 'readFidelity', 'chainShape', 'modelMatchesKernel'] as const;
 export type PropertyName = (typeof PROPERTY_NAMES)[number];
 export const isPropertyName = (s: string): s is PropertyName => (PROPERTY_NAMES as readonly string[]).includes(s);
 
 export const PROPERTY_HELP: Readonly<Record<PropertyName, string>> = {
   sharedMatchesCopy: 'histories --a and --b give identical verdict, error, statistics and precision marks',
+  pinnedMatchesCopy: 'the pinned history gives what --a (default copy) gives: verdict, error, statistics and precision marks',
   noClobber: 'the audit sees no write into a sealed slice of the implementation under test',
   readFidelity: 'the audit sees every backtracking read return what copy holds',
   chainShape: 'the audit sees parent-chain slices ordered, disjoint and contiguous',
   modelMatchesKernel: 'the model (copy) agrees with the kernel (live, or --oracle vm:<kernel>) on verdict and statistics',
 };
 
-/** Kinds that run the shared implementation (a fault can be injected into them). */
-export const takesFault = (k: HistoryKind): boolean => k === 'shared' || k === 'audited' || k === 'audited-shared';
+/** Kinds that run the shared array (shared or pinned; a fault can be injected into them). */
+export const takesFault = (k: HistoryKind): boolean => k !== 'copy' && k !== 'audited-copy';
 
 export const errorText = (e: unknown): string => (e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e));

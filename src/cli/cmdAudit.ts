@@ -8,7 +8,7 @@ import { EXIT_FINDING, EXIT_OK, UsageError, sharedOptions, type IO } from './opt
 import { expandInputs, loadProgram } from './inputs.js';
 import { resolveProfile } from './profileOption.js';
 
-export const AUDIT_KINDS = ['audited', 'audited-copy'] as const;
+export const AUDIT_KINDS = ['audited', 'audited-copy', 'audited-pinned'] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 const isAuditKind = (v: unknown): v is AuditKind => typeof v === 'string' && (AUDIT_KINDS as readonly string[]).includes(v);

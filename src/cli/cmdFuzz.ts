@@ -36,7 +36,12 @@ function kind(v: unknown, what: string, dflt: HistoryKind): HistoryKind {
 export function fuzzConfig(opts: Record<string, unknown>, profile: string): FuzzConfig {
   const props = list(opts['property']);
   for (const p of props) if (!isPropertyName(p)) throw new UsageError(`--property: unknown property '${p}' (want ${PROPERTY_NAMES.join(', ')})`);
-  const properties = [...new Set(props.length ? props : ['sharedMatchesCopy'])] as PropertyName[];
+  // --history H: H is the implementation under test; without --property, check H against copy plus the three audits.
+  const history = opts['history'] === undefined ? undefined : kind(opts['history'], '--history', 'shared');
+  if (history !== undefined && opts['b'] !== undefined) throw new UsageError('--history and --b both name the history under test; give one');
+  const matches = history !== undefined && isPropertyName(`${history}MatchesCopy`) ? `${history}MatchesCopy` : 'sharedMatchesCopy';
+  const dflt = history === undefined ? ['sharedMatchesCopy'] : [matches, 'noClobber', 'readFidelity', 'chainShape'];
+  const properties = [...new Set(props.length ? props : dflt)] as PropertyName[];
   const pre = list(opts['preset']);
   let presets: PresetName[] = [];
   for (const p of pre.length ? pre : ['all']) {
@@ -65,13 +70,13 @@ export function fuzzConfig(opts: Record<string, unknown>, profile: string): Fuzz
   const shard = opts['shard'] === undefined ? { index: 1, count: 1 } : parseShard(String(opts['shard']));
   if (!shard) throw new UsageError(`--shard: expected i/n with 1 <= i <= n, got '${String(opts['shard'])}'`);
   const a = kind(opts['a'], '--a', 'copy');
-  const b = kind(opts['b'], '--b', 'shared');
+  const b = history ?? kind(opts['b'], '--b', 'shared');
   let fault: SharedFault | undefined;
   if (opts['fault'] !== undefined) {
     const f = String(opts['fault']);
     if (!(SHARED_FAULTS as readonly string[]).includes(f)) throw new UsageError(`--fault: unknown fault '${f}' (want ${SHARED_FAULTS.join(', ')})`);
     fault = f as SharedFault;
-    if (fault !== 'none' && !takesFault(b)) throw new UsageError(`--fault needs a shared implementation under test (--b shared or audited), not '${b}'`);
+    if (fault !== 'none' && !takesFault(b)) throw new UsageError(`--fault needs a shared-array implementation under test (--b shared, pinned or audited), not '${b}'`);
   }
   let shrinkTimeMs = DEFAULT_SHRINK_MS;
   if (opts['shrinkTime'] !== undefined) {

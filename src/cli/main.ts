@@ -125,7 +125,7 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
 
   const audit = sub('audit').description('run one program under the auditing history wrapper and print the slice timeline; exit 1 on a violation')
     .argument('<file>', 'program file (.bin, .s, .json)')
-    .option('--history <impl>', 'audited history: audited (shared under the audit) or audited-copy', 'audited')
+    .option('--history <impl>', 'audited history: audited (shared under the audit), audited-copy or audited-pinned', 'audited')
     .option('--backedge <onoff>', 'precision propagation over loop backedges (6.17+): on or off', 'on')
     .option('--reads', 'include a line per backtracking read in the timeline')
     .option('--max-lines <n>', 'print at most N timeline events');
@@ -134,7 +134,7 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
 
   const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
   sub('fuzz').description('generate programs, check properties, shrink and save counterexamples')
-    .option('--property <name>', 'sharedMatchesCopy, noClobber, readFidelity, chainShape, modelMatchesKernel (repeatable; default sharedMatchesCopy)', collect)
+    .option('--property <name>', 'sharedMatchesCopy, pinnedMatchesCopy, noClobber, readFidelity, chainShape, modelMatchesKernel (repeatable; default sharedMatchesCopy)', collect)
     .option('--preset <name>', 'small, medium, loops, deep, calls, risky or all (repeatable; default all, rotated over runs)', collect)
     .option('--backedge <onoff>', 'precision propagation over loop backedges, on or off (default on)')
     .option('--runs <n>', 'programs to run over all shards (default 1000 without --time)')
@@ -144,6 +144,7 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
     .option('--workers <n>', 'worker threads (default 2)')
     .option('--a <kind>', 'reference history for sharedMatchesCopy (default copy)')
     .option('--b <kind>', 'history under test (default shared; the audits wrap it)')
+    .option('--history <kind>', 'history under test (shared, pinned, ...); without --property checks <kind>MatchesCopy and the three audits')
     .option('--fault <fault>', 'inject a SharedHistory fault into the history under test')
     .option('--max-failures <n>', 'stop generating after n failures (default 1)')
     .option('--out <dir>', 'counterexample directory (default counterexamples/)')

@@ -15,8 +15,8 @@ export const EXIT_OK = 0;
 export const EXIT_FINDING = 1;
 export const EXIT_USAGE = 2;
 
-export type HistoryImpl = 'copy' | 'shared' | 'audited';
-export const HISTORY_IMPLS: readonly HistoryImpl[] = ['copy', 'shared', 'audited'];
+export type HistoryImpl = 'copy' | 'shared' | 'pinned' | 'audited';
+export const HISTORY_IMPLS: readonly HistoryImpl[] = ['copy', 'shared', 'pinned', 'audited'];
 const TYPES: readonly ProgType[] = ['socket', 'xdp', 'kprobe', 'raw_tp'];
 
 export interface IO {

@@ -20,6 +20,8 @@ export interface SliceInfo {
   /** Array indices, when the inner implementation exposes them. */
   start?: number;
   end?: number;
+  /** The entries were moved out of the array (pinned design); writes at [start, end) no longer touch them. */
+  detached?: boolean;
   /** Entries the copy shadow holds for the state. */
   count: number;
   life: Life;
@@ -80,6 +82,11 @@ export interface AuditOptions {
   parentOf?: (o: HistOwner) => HistOwner | null | undefined;
   /** Treat backedge copies as sealed until released (they are read at SCC exit). */
   protectBackedges?: boolean;
+  /**
+   * Also protect every checkpoint on a backedge's parent chain until the
+   * backedge is released: propagation at SCC exit walks them, finished or not.
+   */
+  protectBackedgeChains?: boolean;
   /** Timeline cap (events past it are counted, not kept). Default 200,000. */
   maxEvents?: number;
   /** Record every read in the timeline (default true). */
@@ -103,6 +110,10 @@ export class AuditedSlot implements HistSlot {
   sealedWhy: string | undefined;
   /** Warned once per finalization that a finalized state was read. */
   staleWarned = false;
+  /** Unreleased backedges whose parent chain holds this state (protectBackedgeChains). */
+  pins = 0;
+  /** For a backedge: the slots it protects (itself first). */
+  chain: AuditedSlot[] | null = null;
   constructor(readonly sid: number, readonly inner: HistSlot, readonly shadow: CopySlot) {}
 }
 
@@ -123,6 +134,8 @@ export class AuditedHistory implements InsnHistory {
   private readonly parentOf: (o: HistOwner) => HistOwner | null | undefined;
   private readonly slots: AuditedSlot[] = [];
   private readonly sealed = new Set<AuditedSlot>();
+  /** Slots some unreleased backedge can still read (protectBackedgeChains). */
+  private readonly pinned = new Set<AuditedSlot>();
   private readonly lastWriter = new Map<number, WriteRecord>();
   private readonly events: TimelineEvent[] = [];
   private readonly found: Violation[] = [];
@@ -139,6 +152,7 @@ export class AuditedHistory implements InsnHistory {
     this.opts = {
       throwOnViolation: opts.throwOnViolation ?? false,
       protectBackedges: opts.protectBackedges ?? false,
+      protectBackedgeChains: opts.protectBackedgeChains ?? false,
       maxEvents: opts.maxEvents ?? 200_000,
       recordReads: opts.recordReads ?? true,
       maxViolations: opts.maxViolations ?? 10_000,
@@ -184,7 +198,8 @@ export class AuditedHistory implements InsnHistory {
     d.life = 'active';
     d.origin = why;
     d.staleWarned = false;
-    if (why === 'backedge' && this.opts.protectBackedges) this.sealSlot(d, 'backedge');
+    if (why === 'backedge' && (this.opts.protectBackedges || this.opts.protectBackedgeChains)) this.sealSlot(d, 'backedge');
+    if (why === 'backedge' && this.opts.protectBackedgeChains) this.pinChain(d, src);
     this.event({ op: 'copy', sid: d.sid, other: s.sid, why, slice: this.sliceInfo(d) });
     // dst takes src's parent; the verifier sets dst.parent right after this call.
     const p = this.parentOf(src);
@@ -246,6 +261,7 @@ export class AuditedHistory implements InsnHistory {
     this.inner.release(this.innerOwner(st), insnIdx);
     this.shadowHist.release(this.shadowOwner(st));
     this.unseal(s);
+    if (s.chain) this.unpinChain(s);
     s.life = 'released';
     this.event({ op: 'release', sid: s.sid, slice });
   }
@@ -317,14 +333,32 @@ export class AuditedHistory implements InsnHistory {
     }
     if (w === undefined || w < 0) return;
     this.lastWriter.set(w, { sid: s.sid, insnIdx: this.insn, seq: this.seq });
-    for (const o of this.sealed) {
-      if (o === s) continue;
-      const sl = this.sliceInfo(o);
-      if (sl.start !== undefined && sl.end !== undefined && sl.start <= w && w < sl.end) {
-        this.violation('no-clobber', 'error', op, [s.sid, o.sid], [this.sliceInfo(s), sl],
-          `write at index ${w} by s${s.sid} lands inside sealed (${o.sealedWhy ?? ''}) s${o.sid} [${sl.start},${sl.end})`, w);
-      }
+    for (const o of this.sealed) this.checkLanding(s, o, w, op, `sealed (${o.sealedWhy ?? ''})`);
+    for (const o of this.pinned) if (!this.sealed.has(o)) this.checkLanding(s, o, w, op, `${o.life}, on the chain of ${o.pins} unreleased backedge(s)`);
+  }
+
+  private checkLanding(s: AuditedSlot, o: AuditedSlot, w: number, op: AuditOp, what: string): void {
+    if (o === s) return;
+    const sl = this.sliceInfo(o);
+    if (sl.detached || sl.start === undefined || sl.end === undefined || sl.start > w || w >= sl.end) return;
+    this.violation('no-clobber', 'error', op, [s.sid, o.sid], [this.sliceInfo(s), sl],
+      `write at index ${w} by s${s.sid} lands inside ${what} s${o.sid} [${sl.start},${sl.end})`, w);
+  }
+
+  /** The backedge d (a copy of src) and src's parent chain stay readable until d is released. */
+  private pinChain(d: AuditedSlot, src: HistOwner): void {
+    const chain = [d];
+    for (let p = this.parentOf(src); p; p = this.parentOf(p)) chain.push(this.slotOf(p));
+    for (const s of chain) {
+      s.pins++;
+      this.pinned.add(s);
     }
+    d.chain = chain;
+  }
+
+  private unpinChain(be: AuditedSlot): void {
+    for (const s of be.chain ?? []) if (--s.pins === 0) this.pinned.delete(s);
+    be.chain = null;
   }
 
   private checkRead(s: AuditedSlot, got: HistCursor, want: HistCursor): void {
@@ -412,7 +446,7 @@ export class AuditedHistory implements InsnHistory {
   private sliceInfo(s: AuditedSlot): SliceInfo {
     const count = s.shadow.entries.length;
     if (!this.indexed) return { sid: s.sid, count, life: s.life };
-    const { start, end } = this.indexed.sliceOf({ id: s.ownerId, hist: s.inner });
-    return { sid: s.sid, start, end, count, life: s.life };
+    const { start, end, detached } = this.indexed.sliceOf({ id: s.ownerId, hist: s.inner });
+    return { sid: s.sid, start, end, count, life: s.life, ...(detached ? { detached } : {}) };
   }
 }

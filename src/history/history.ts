@@ -1,7 +1,8 @@
 // The instruction-history seam. The verifier records jumps, stack accesses and
 // linked registers through this interface only, and reads them back only
 // through cursors during precision backtracking. Implementations: copy
-// (reference, Linux 6.18), shared (the 6.13 patch), audited (a checking wrapper).
+// (reference, Linux 6.18), shared (the 6.13 patch), pinned (shared, with the
+// slices loop backedges still read kept alive), audited (a checking wrapper).
 import type { HistoryStats } from '../result/result.js';
 
 // INSN_F_* flags of a history entry.
@@ -69,4 +70,4 @@ export interface InsnHistory {
 export type CopyReason = 'push_stack' | 'pop_stack' | 'checkpoint' | 'backedge' | 'other';
 
 /** Names accepted by makeHistory (src/history/index.ts); 'audited' = audited(shared). */
-export type HistoryKind = 'copy' | 'shared' | 'audited' | 'audited-copy' | 'audited-shared';
+export type HistoryKind = 'copy' | 'shared' | 'pinned' | 'audited' | 'audited-copy' | 'audited-shared' | 'audited-pinned';

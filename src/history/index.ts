@@ -5,15 +5,18 @@ import { AuditedHistory, type AuditOptions } from './audited.js';
 import { CopyHistory } from './copy.js';
 import type { HistoryKind, InsnHistory } from './history.js';
 import { SharedHistory, type SharedFault } from './shared.js';
+import { PinnedHistory } from './pinned.js';
 
-export const HISTORY_KINDS: readonly HistoryKind[] = ['copy', 'shared', 'audited', 'audited-copy', 'audited-shared'];
+export const HISTORY_KINDS: readonly HistoryKind[] = ['copy', 'shared', 'pinned', 'audited', 'audited-copy', 'audited-shared', 'audited-pinned'];
 
 export const HISTORY_KIND_HELP: Readonly<Record<HistoryKind, string>> = {
   copy: 'per-state arrays copied on every state copy (Linux 6.18, reference)',
   shared: 'one growable array, states hold [start,end) (the 6.13 patch)',
+  pinned: 'shared, but a loop backedge pins its parent chain; pinned slices move out before an overwrite',
   audited: 'shared under the audit (copy shadow, no-clobber/read-fidelity/chain-shape checks)',
   'audited-copy': 'copy under the audit (checks the audit itself)',
   'audited-shared': 'same as audited',
+  'audited-pinned': 'pinned under the audit, which also protects every backedge parent chain until release',
 };
 
 export interface MakeHistoryOptions extends AuditOptions {
@@ -25,7 +28,9 @@ export const isHistoryKind = (s: string): s is HistoryKind => (HISTORY_KINDS as 
 
 /** A fresh history for one verification run. */
 export function makeHistory(kind: HistoryKind, opts: MakeHistoryOptions = {}): InsnHistory {
-  const shared = (): SharedHistory => new SharedHistory(opts.fault !== undefined ? { fault: opts.fault } : {});
+  const fault = opts.fault !== undefined ? { fault: opts.fault } : {};
+  const shared = (): SharedHistory => new SharedHistory(fault);
+  const pinned = (): PinnedHistory => new PinnedHistory(fault);
   switch (kind) {
     case 'copy':
       return new CopyHistory();
@@ -36,6 +41,10 @@ export function makeHistory(kind: HistoryKind, opts: MakeHistoryOptions = {}): I
       return new AuditedHistory(shared(), opts);
     case 'audited-copy':
       return new AuditedHistory(new CopyHistory(), opts);
+    case 'pinned':
+      return pinned();
+    case 'audited-pinned':
+      return new AuditedHistory(pinned(), { ...opts, protectBackedgeChains: true });
   }
 }
 
@@ -43,4 +52,5 @@ export { AuditedHistory, AuditError } from './audited.js';
 export type { AuditOptions, Violation, ViolationKind, TimelineEvent, StateInfo, SliceInfo, Life } from './audited.js';
 export { CopyHistory } from './copy.js';
 export { SharedHistory, SHARED_FAULTS, kmallocSizeRoundup } from './shared.js';
+export { PinnedHistory } from './pinned.js';
 export type { SharedFault, SharedOptions, SharedGrowth } from './shared.js';

@@ -51,6 +51,8 @@ export interface SharedOptions {
 export interface Slice {
   start: number;
   end: number;
+  /** The entries no longer live in the shared array (pinned design: moved out before an overwrite). */
+  detached?: boolean;
 }
 
 /** An implementation that exposes where each state's entries live (for no-clobber audits). */
@@ -91,21 +93,24 @@ export class SharedHistory implements InsnHistory, IndexedHistory {
   readonly name: string;
   readonly fault: SharedFault;
   /** env->insn_hist; only [0, capacity) is meaningful. */
-  private readonly arr: HistEntry[] = [];
+  protected readonly arr: HistEntry[] = [];
   private cap = 0;
   private allocBytes = 0;
   private kvreallocCalls = 0;
   private moves = 0;
-  private entriesWritten = 0;
-  private peak = 0;
+  protected entriesWritten = 0;
+  protected peak = 0;
   /** env->cur_hist_ent as an index into the array. */
-  private curHistEnt = -1;
-  private lastWrite = -1;
+  protected curHistEnt = -1;
+  protected lastWrite = -1;
 
-  constructor(opts: SharedOptions = {}) {
+  constructor(opts: SharedOptions = {}, base = 'shared') {
     this.fault = opts.fault ?? 'none';
-    this.name = this.fault === 'none' ? 'shared' : `shared!${this.fault}`;
+    this.name = this.fault === 'none' ? base : `${base}!${this.fault}`;
   }
+
+  /** Called before array index i is written (push or combine); designs that keep old slices hook in here. */
+  protected beforeWrite(_i: number): void {}
 
   newSlot(): HistSlot {
     return new SharedSlot();
@@ -114,6 +119,7 @@ export class SharedHistory implements InsnHistory, IndexedHistory {
   push(st: HistOwner, entry: HistEntry, _insnIdx?: number): void {
     const s = slotOf(st);
     if (s.end + 1 > this.cap) this.grow(s.end + 1);
+    this.beforeWrite(s.end);
     this.arr[s.end] = { ...entry };
     this.curHistEnt = s.end;
     this.lastWrite = s.end;
@@ -127,6 +133,7 @@ export class SharedHistory implements InsnHistory, IndexedHistory {
     const i = this.curHistEnt >= 0 ? this.curHistEnt : slotOf(st).end - 1;
     const e = this.arr[i];
     if (!e) throw new Error('combineLast with no entry pushed');
+    this.beforeWrite(i);
     e.flags |= flags;
     e.linkedRegs = linkedRegs;
     this.lastWrite = i;
@@ -170,7 +177,7 @@ export class SharedHistory implements InsnHistory, IndexedHistory {
 
   seal(): void {}
 
-  release(): void {}
+  release(_st?: HistOwner, _insnIdx?: number): void {}
 
   cursor(st: HistOwner, _insnIdx?: number): HistCursor {
     const { start, end } = slotOf(st);

@@ -19,7 +19,9 @@ describe('verihist fuzz: usage errors exit 2 with one line', () => {
     [['fuzz', '--time', 'soon'], /--time: expected a duration/],
     [['fuzz', '--shard', '3/2'], /--shard/],
     [['fuzz', '--fault', 'frob'], /--fault: unknown fault/],
-    [['fuzz', '--fault', 'reset-keeps-start', '--b', 'copy'], /--fault needs a shared implementation/],
+    [['fuzz', '--fault', 'reset-keeps-start', '--b', 'copy'], /--fault needs a shared-array implementation/],
+    [['fuzz', '--history', 'pinned', '--b', 'shared'], /--history and --b both name/],
+    [['fuzz', '--history', 'frob'], /--history: unknown history 'frob'/],
     [['fuzz', '--backedge', 'maybe'], /--backedge/],
     [['replay', join(dir, 'missing.json')], /no such file/],
   ];
@@ -44,6 +46,13 @@ describe('verihist fuzz, replay, shrink', () => {
     expect(r.out).toMatch(/seed 5, shard 1\/1, kernel profile \S+: 20 programs/);
     expect(readFileSync(junit, 'utf8')).toMatch(/failures="0"/);
     expect(existsSync(join(dir, 'none'))).toBe(false);
+  }, 60_000);
+
+  it('--history pinned, backedge on: pinnedMatchesCopy and the three audits by default, nothing found', async () => {
+    const r = await run('fuzz', '--runs', '24', '--seed', '3', '--history', 'pinned', '--backedge', 'on', '--preset', 'loops', '--out', join(dir, 'pinned'));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/properties pinnedMatchesCopy,noClobber,readFidelity,chainShape, preset loops, backedge on/);
+    expect(r.out).toMatch(/pinnedMatchesCopy\s+24\s+24\s+0\s+0/);
   }, 60_000);
 
   it('--json prints one report object; same seed, same runs', async () => {

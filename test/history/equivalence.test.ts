@@ -135,8 +135,10 @@ describe('copy and shared through the verifier model', () => {
 
 describe('makeHistory', () => {
   it('builds every known kind', () => {
-    expect(HISTORY_KINDS).toEqual(['copy', 'shared', 'audited', 'audited-copy', 'audited-shared']);
-    expect(HISTORY_KINDS.map((k) => makeHistory(k).name)).toEqual(['copy', 'shared', 'audited(shared)', 'audited(copy)', 'audited(shared)']);
+    expect(HISTORY_KINDS).toEqual(['copy', 'shared', 'pinned', 'audited', 'audited-copy', 'audited-shared', 'audited-pinned']);
+    expect(HISTORY_KINDS.map((k) => makeHistory(k).name)).toEqual(
+      ['copy', 'shared', 'pinned', 'audited(shared)', 'audited(copy)', 'audited(shared)', 'audited(pinned)']);
+    expect(makeHistory('pinned', { fault: 'reset-keeps-start' }).name).toBe('pinned!reset-keeps-start');
     expect(makeHistory('audited', { fault: 'reset-keeps-start' }).name).toBe('audited(shared!reset-keeps-start)');
     expect(isHistoryKind('audited')).toBe(true);
     expect(isHistoryKind('nope')).toBe(false);
