@@ -12,7 +12,7 @@ export interface TimelineTextOptions {
 
 export const fmtSlice = (s: SliceInfo): string =>
   s.start !== undefined && s.end !== undefined
-    ? `s${s.sid}[${s.start},${s.end}) ${s.life}`
+    ? `s${s.sid}[${s.start},${s.end})${s.detached ? ' moved-out' : ''} ${s.life}`
     : `s${s.sid}#${s.count} ${s.life}`;
 
 export const fmtEntry = (e: HistEntry): string =>
