@@ -93,7 +93,7 @@ const callUse: fc.Arbitrary<CallUse> = fc.oneof(
 
 /** A call block; `then` is the caller-side body, the callee body is one call level deeper. */
 function callArb(p: Preset, then: fc.Arbitrary<Block[]>, callee: fc.Arbitrary<Block>): fc.Arbitrary<Block> {
-  return fc.record({
+  const rec = fc.record({
     args: fc.array(callArg, { minLength: 0, maxLength: 5 }),
     body: fc.array(callee, { minLength: 1, maxLength: Math.max(1, p.maxCalleeBody) }),
     ret: fc.option(ref, { nil: null, freq: 6 }),
@@ -106,7 +106,11 @@ function callArb(p: Preset, then: fc.Arbitrary<Block[]>, callee: fc.Arbitrary<Bl
     mask: fc.constantFrom(0x18 as const, 0x8 as const, 0x38 as const),
     dst: ref,
     tmp: ref,
-  }).map((r): Block => ({ t: 'call', ...r }));
+  });
+  // Presets without global calls draw exactly what they drew before the option existed.
+  if (p.globalCalls <= 0) return rec.map((r): Block => ({ t: 'call', ...r, global: false }));
+  const pct = Math.round(p.globalCalls * 100);
+  return fc.tuple(rec, fc.integer({ min: 0, max: 99 })).map(([r, x]): Block => ({ t: 'call', ...r, global: x < pct }));
 }
 
 /**

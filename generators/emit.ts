@@ -5,7 +5,11 @@
 // Nested subprograms are flattened the same way, one level at a time.
 
 import type { Insn } from '../src/isa/insn.js';
+import type { Program } from '../src/isa/program.js';
 import { callPseudo } from '../src/isa/builder.js';
+
+/** BTF func_info of one subprogram, as Program.funcs holds it. */
+export type FuncMeta = NonNullable<Program['funcs']>[number];
 
 export interface EmitMark {
   n: number;
@@ -22,6 +26,8 @@ export class Emitter {
   private nextLabel = 0;
   private subs: Insn[][] = [];
   private calls: { at: number; sub: number }[] = [];
+  /** Per sub: its own func info, then its nested subprograms' in layout order. */
+  private subFuncs: FuncMeta[][] = [];
   private subInsns = 0;
 
   label(): number {
@@ -39,10 +45,15 @@ export class Emitter {
     this.fix.push({ at: this.insns.length, label });
     this.put(x);
   }
-  /** `call pc+N` to a finished subprogram body, laid out by finish(). */
-  callSub(body: Insn[]): void {
+  /**
+   * `call pc+N` to a finished subprogram body, laid out by finish(); `funcs`:
+   * the body's func info, its own first, then its nested subprograms' (the
+   * body emitter's funcs()).
+   */
+  callSub(body: Insn[], funcs: FuncMeta[]): void {
     this.calls.push({ at: this.insns.length, sub: this.subs.length });
     this.subs.push(body);
+    this.subFuncs.push(funcs);
     this.subInsns += body.length;
     this.put(callPseudo(0));
   }
@@ -57,9 +68,15 @@ export class Emitter {
     this.insns.length = m.n;
     this.fix.length = m.f;
     this.subs.length = m.s;
+    this.subFuncs.length = m.s;
     this.calls.length = m.c;
     this.subInsns = m.sub;
   }
+  /** Func info of the subprograms finish() lays out after this buffer's code, in layout order. */
+  funcs(): FuncMeta[] {
+    return this.subFuncs.flat();
+  }
+
   finish(): Insn[] {
     for (const f of this.fix) {
       const target = this.labels[f.label];

@@ -15,7 +15,7 @@ import {
 } from '../src/isa/builder.js';
 import { makeProgram, type Program } from '../src/isa/program.js';
 import type { AluStep, Block, CallArg, DstRef, ProgramTree, SrcRef } from './tree.js';
-import { Emitter } from './emit.js';
+import { Emitter, type FuncMeta } from './emit.js';
 
 /** Stack bytes the generator uses: 8 slots, r10-64 .. r10-1. */
 export const NSLOTS = 8;
@@ -488,6 +488,10 @@ class Renderer {
       this.blocks(c, b.body);
       return;
     }
+    if (b.global) {
+      this.globalCall(c, b);
+      return;
+    }
     const ptrArgs = this.callArgs(c, b.args);
     // The callee: r1-r5 as set up, a fresh stack, the callers' stacks reachable through pointers.
     const sub = new Emitter();
@@ -510,7 +514,8 @@ class Renderer {
     else if (v !== R0) sub.put(mov64Reg(R0, v));
     if (b.retMask !== 0) sub.put(alu64Imm('and', R0, b.retMask));
     sub.put(exit());
-    this.em.callSub(sub.finish());
+    const nested = sub.funcs();
+    this.em.callSub(sub.finish(), [{ linkage: 'static', params: 0 }, ...nested]);
     // Back in the caller: its frames as the callee left them on every return path.
     let outer = cc.outer;
     for (const e of exits) outer = outer.map((s, f) => s.map((x, k) => x & (e[f]?.[k] ?? 0)));
@@ -522,6 +527,38 @@ class Renderer {
     c.unknown &= ~CALLER_SAVED;
     this.acc.regs |= CALLER_SAVED;
     this.write(c, R0, exits.length > 0 || (v !== undefined && (cc.unknown & (1 << v)) !== 0));
+    this.useResult(c, b);
+  }
+
+  /**
+   * A call of a global subprogram: scalar arguments only (its BTF parameters
+   * are `long`), verified by the kernel on its own, from unknown scalars and a
+   * fresh frame 0; the caller gets an unknown scalar back and keeps its stack.
+   */
+  private globalCall(c: Ctx, b: Extract<Block, { t: 'call' }>): void {
+    const args = b.args.slice(0, 5).map((a, i): CallArg => (a.k === 'scalar' || a.k === 'bounded' || a.k === 'const' ? a : { k: 'const', imm: i }));
+    this.callArgs(c, args);
+    const argRegs = ((1 << (args.length + 1)) - 1) & ~1;
+    const sub = new Emitter();
+    const cc: Ctx = { ...initialCtx(), readable: argRegs, unknown: argRegs };
+    const rr = new Renderer(sub, newAcc(), []);
+    rr.blocks(cc, b.body);
+    const v = b.ret === null ? undefined : rr.src(cc, b.ret);
+    if (v === undefined) sub.put(mov64Imm(R0, b.retImm));
+    else if (v !== R0) sub.put(mov64Reg(R0, v));
+    if (b.retMask !== 0) sub.put(alu64Imm('and', R0, b.retMask));
+    sub.put(exit());
+    const nested = sub.funcs();
+    this.em.callSub(sub.finish(), [{ linkage: 'global', params: args.length }, ...nested]);
+    c.readable &= ~CALLER_SAVED;
+    c.unknown &= ~CALLER_SAVED;
+    this.acc.regs |= CALLER_SAVED;
+    this.write(c, R0, true);
+    this.useResult(c, b);
+  }
+
+  /** The caller's use of r0 after a call. */
+  private useResult(c: Ctx, b: Extract<Block, { t: 'call' }>): void {
     switch (b.use) {
       case 'branch': {
         const skip = this.em.label();
@@ -615,6 +652,11 @@ const initialCtx = (): Ctx => ({
 
 /** Render a tree to instructions; top-level blocks that would exceed maxInsns are dropped. */
 export function renderInsns(tree: ProgramTree): Insn[] {
+  return renderWithFuncs(tree).insns;
+}
+
+/** Instructions and, when a global subprogram is among them, the BTF func info of every subprogram. */
+function renderWithFuncs(tree: ProgramTree): { insns: Insn[]; funcs?: FuncMeta[] } {
   const em = new Emitter();
   const r = new Renderer(em, newAcc());
   const c = initialCtx();
@@ -631,9 +673,14 @@ export function renderInsns(tree: ProgramTree): Insn[] {
   const ret = tree.ret === null ? undefined : r.src(c, tree.ret);
   em.put(ret === undefined ? mov64Imm(R0, 0) : mov64Reg(R0, ret));
   em.put(exit());
-  return em.finish();
+  const subs = em.funcs();
+  const insns = em.finish();
+  // Without a global subprogram no BTF is needed: programs stay as they were.
+  if (!subs.some((f) => f.linkage === 'global')) return { insns };
+  return { insns, funcs: [{ linkage: 'static', params: 1 }, ...subs] };
 }
 
 export function renderProgram(tree: ProgramTree, name = 'gen'): Program {
-  return makeProgram(renderInsns(tree), { name, progType: 'socket' });
+  const { insns, funcs } = renderWithFuncs(tree);
+  return makeProgram(insns, { name, progType: 'socket', ...(funcs ? { funcs } : {}) });
 }

@@ -52,6 +52,8 @@ export type Block =
   | {
     t: 'call'; args: CallArg[]; body: Block[]; ret: SrcRef | null; retImm: number; retMask: number;
     use: CallUse; op: JmpOp; imm: number; then: Block[]; mask: 0x8 | 0x18 | 0x38; dst: DstRef; tmp: DstRef;
+    /** A global (BTF_FUNC_GLOBAL) subprogram: scalar arguments only, verified on its own by the kernel. */
+    global: boolean;
   }
   /** In a callee: store through a pointer argument into a caller's stack slot (a spill when there is none). */
   | { t: 'ptrStore'; ptr: number; src: SrcRef | null; slot: number; size: SpillSize; sub: number; imm: number }

@@ -34,8 +34,14 @@ const applyOverrides = (p: Program, opts: Pick<SharedOptions, 'type' | 'stateFre
 /** Generated programs (generators/): `count` programs of a preset, reproducible by seed. */
 export async function generatedPrograms(preset: string, count: number, seed: number, release?: string): Promise<NamedProgram[]> {
   const gen = await import('../../generators/index.js');
+  if (preset === 'all') {
+    // `count` programs over every preset, in turn, each preset's own seed stream.
+    const n = gen.PRESET_NAMES.length;
+    const parts = await Promise.all(gen.PRESET_NAMES.map((p, i) => generatedPrograms(p, Math.floor(count / n) + (i < count % n ? 1 : 0), seed, release)));
+    return parts.flat();
+  }
   if (!(gen.PRESET_NAMES as readonly string[]).includes(preset)) {
-    throw new UsageError(`--gen: unknown preset '${preset}' (have ${gen.PRESET_NAMES.join(', ')})`);
+    throw new UsageError(`--gen: unknown preset '${preset}' (have ${gen.PRESET_NAMES.join(', ')} or all)`);
   }
   const g = gen.generatePrograms({ preset: preset as (typeof gen.PRESET_NAMES)[number], count, seed, ...(release ? { release } : {}) });
   return g.programs.map((program) => ({ name: program.name, program }));

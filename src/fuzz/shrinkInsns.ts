@@ -119,6 +119,37 @@ export interface InsnShrinkResult {
   interrupted: boolean;
 }
 
+/** Subprogram starts: 0 and every bpf-to-bpf call target, ascending. */
+function subprogStarts(insns: Insn[]): number[] {
+  const s = new Set<number>([0]);
+  insns.forEach((x, i) => {
+    if (x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL) s.add(i + x.imm + 1);
+  });
+  return [...s].sort((a, b) => a - b);
+}
+
+/**
+ * The candidate with slots [from, to) of `p` replaced by `insns`, its BTF
+ * func info following the subprograms that are left (a subprogram deleted
+ * whole, or no longer called, drops out); undefined when they cannot be
+ * matched up.
+ */
+function candidate(p: Program, insns: Insn[], from: number, to: number): Program | undefined {
+  if (!p.funcs) return { ...p, insns };
+  const n = to - from;
+  const map = (k: number): number => (k < from ? k : k < to ? from : k - n);
+  const old = subprogStarts(p.insns);
+  const now = new Set(subprogStarts(insns));
+  const byStart = new Map<number, NonNullable<Program['funcs']>[number]>();
+  old.forEach((s, i) => {
+    const f = p.funcs?.[i];
+    // A later subprogram mapped onto the same start owns the code there.
+    if (f && now.has(map(s))) byStart.set(map(s), f);
+  });
+  if (byStart.size !== now.size) return undefined;
+  return { ...p, insns, funcs: [...byStart.entries()].sort((a, b) => a[0] - b[0]).map(([, f]) => f) };
+}
+
 /**
  * Greedy delta debugging over instruction units: remove runs of n/2, n/4, ...,
  * 1 units while `stillFails` holds; repeat until a full pass removes nothing.
@@ -141,7 +172,8 @@ export function shrinkInsns(program: Program, stillFails: (p: Program) => boolea
         const to = u + size < cur.length ? cur[u + size]! : best.insns.length;
         const insns = deleteSlots(best.insns, from, to);
         if (!insns || insns.length === 0) continue;
-        const cand: Program = { ...best, insns };
+        const cand = candidate(best, insns, from, to);
+        if (!cand) continue;
         tries++;
         if (stillFails(cand)) {
           best = cand;
@@ -157,8 +189,9 @@ export function shrinkInsns(program: Program, stillFails: (p: Program) => boolea
         if (!y) continue;
         const insns = best.insns.slice();
         insns[i] = y;
+        const cand = candidate(best, insns, i, i);
+        if (!cand) continue;
         tries++;
-        const cand: Program = { ...best, insns };
         if (stillFails(cand)) {
           best = cand;
           progress = true;

@@ -34,6 +34,9 @@ export interface Program {
   funcs?: { linkage: 'static' | 'global'; params: number }[];
 }
 
+/** The BTF name of subprogram i (what the kernel's subprog_name prints): 'main', then 'func1', ... */
+export const funcName = (i: number): string => (i === 0 ? 'main' : `func${i}`);
+
 export const makeProgram = (insns: Insn[], opts: Partial<Omit<Program, 'insns'>> = {}): Program => ({
   name: opts.name ?? 'prog',
   insns,

@@ -8,8 +8,9 @@
 //           ; type: xdp                       (socket | xdp | kprobe | raw_tp)
 //           ; flags: BPF_F_TEST_STATE_FREQ    (names or numbers, joined by |)
 //           ; map: NAME array key=4 value=8 max=1   (one per map, in fd_array order)
+//           ; funcs: static/1 global/2        (BTF func_info: linkage/params per subprogram)
 //         Other `;` lines are plain comments.
-//  .json  { "name", "type", "flags", "asm" | "base64", "maps"? }. `flags` is a
+//  .json  { "name", "type", "flags", "asm" | "base64", "maps"?, "funcs"? }. `flags` is a
 //         number, a `|`-joined string or a list of names. With both "asm" and
 //         "base64", base64 is authoritative (exact bytes). Errors in "asm" are
 //         reported as `file:line` with lines counted inside the asm string.
@@ -39,7 +40,24 @@ export interface ProgramJson {
   asm: string;
   base64: string;
   maps?: MapSpec[];
+  /** BTF func_info per subprogram: `static/1 global/2 ...` (linkage/parameter count). */
+  funcs?: string;
 }
+
+type Funcs = NonNullable<Program['funcs']>;
+
+/** `static/1 global/2`: linkage and `long` parameter count of each subprogram, main first. */
+function parseFuncs(v: string): Funcs {
+  const out: Funcs = [];
+  for (const t of v.trim().split(/\s+/)) {
+    const m = /^(static|global)\/([0-5])$/.exec(t);
+    if (!m) throw new Error(`bad func '${t}' (want static/N or global/N, N = 0..5 parameters)`);
+    out.push({ linkage: m[1] as 'static' | 'global', params: Number(m[2]) });
+  }
+  return out;
+}
+
+const funcsLine = (f: Funcs): string => f.map((x) => `${x.linkage}/${x.params}`).join(' ');
 
 /** `BPF_F_A | BPF_F_B` (or `0`); unknown bits are appended in hex. */
 export function formatFlags(flags: number): string {
@@ -89,21 +107,25 @@ const mapLine = (m: MapSpec): string => `${m.name} ${m.type} key=${m.keySize} va
 
 /** A program from `.s` text: header comments plus assembler. */
 export function programFromAsm(text: string, file?: string, name?: string): Program {
-  const meta: { name?: string; type?: ProgType; flags?: number; maps: MapSpec[] } = { maps: [] };
+  const meta: { name?: string; type?: ProgType; flags?: number; maps: MapSpec[]; funcs?: Funcs } = { maps: [] };
   text.split('\n').forEach((line, k) => {
-    const h = /^\s*;\s*(name|type|flags|map)\s*:\s*(.*?)\s*$/.exec(line);
+    const h = /^\s*;\s*(name|type|flags|map|funcs)\s*:\s*(.*?)\s*$/.exec(line);
     if (!h) return;
     try {
       if (h[1] === 'name') meta.name = h[2]!;
       else if (h[1] === 'type') meta.type = parseType(h[2]);
       else if (h[1] === 'flags') meta.flags = parseFlags(h[2]);
+      else if (h[1] === 'funcs') meta.funcs = parseFuncs(h[2]!);
       else meta.maps.push(parseMapLine(h[2]!));
     } catch (e) {
       throw new IsaError(`${file ?? '<asm>'}:${k + 1}: ${e instanceof Error ? e.message : String(e)}`);
     }
   });
   const insns = assemble(text, file !== undefined ? { file } : {});
-  return makeProgram(insns, { name: meta.name ?? name ?? 'prog', progType: meta.type ?? 'socket', flags: meta.flags ?? 0, maps: meta.maps });
+  return makeProgram(insns, {
+    name: meta.name ?? name ?? 'prog', progType: meta.type ?? 'socket', flags: meta.flags ?? 0, maps: meta.maps,
+    ...(meta.funcs ? { funcs: meta.funcs } : {}),
+  });
 }
 
 /** Slots one listing line covers (ld_imm64 with its second slot present: 2). */
@@ -145,6 +167,7 @@ export function insnsToAsm(insns: Insn[]): string[] {
 export function programToAsm(p: Program): string {
   const head = [`; name: ${p.name}`, `; type: ${p.progType}`, `; flags: ${formatFlags(p.flags)}`];
   for (const m of p.maps) head.push(`; map: ${mapLine(m)}`);
+  if (p.funcs) head.push(`; funcs: ${funcsLine(p.funcs)}`);
   return [...head, ...insnsToAsm(p.insns)].join('\n') + '\n';
 }
 
@@ -157,6 +180,7 @@ export function programToJson(p: Program): ProgramJson {
     base64: Buffer.from(encodeProgram(p.insns)).toString('base64'),
   };
   if (p.maps.length) j.maps = p.maps;
+  if (p.funcs) j.funcs = funcsLine(p.funcs);
   return j;
 }
 
@@ -197,7 +221,10 @@ export function programFromJson(value: unknown, file = '<json>'): Program {
     if (typeof name !== 'string') throw new Error(`"name" must be a string`);
     const maps = o['maps'] === undefined ? [] : o['maps'];
     if (!Array.isArray(maps)) throw new Error(`"maps" must be a list`);
+    if (o['funcs'] !== undefined && typeof o['funcs'] !== 'string') throw new Error(`"funcs" must be a string like "static/1 global/2"`);
+    const funcs = typeof o['funcs'] === 'string' ? parseFuncs(o['funcs']) : undefined;
     return makeProgram(insns, {
+      ...(funcs ? { funcs } : {}),
       name,
       progType: o['type'] === undefined ? 'socket' : parseType(o['type']),
       flags: o['flags'] === undefined ? 0 : parseFlags(o['flags']),

@@ -14,6 +14,7 @@ import type { Insn } from '../isa/insn.js';
 import {
   BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC,
 } from '../isa/opcode.js';
+import { funcName } from '../isa/program.js';
 
 export const BTF_MAGIC = 0xeb9f;
 export const BTF_VERSION = 1;
@@ -52,7 +53,7 @@ export const INT_TYPE_ID = 1;
 export const LONG_TYPE_ID = 2;
 
 /** The function name used for subprogram i in the encoded BTF. */
-export const btfFuncName = (i: number): string => (i === 0 ? 'main' : `func${i}`);
+export const btfFuncName = funcName;
 
 const btfInfo = (kind: number, vlen: number): number => ((kind << 24) | (vlen & 0xffff)) >>> 0;
 

@@ -30,8 +30,10 @@ export interface KernelFixture {
 const COMMENT = 'Verifier log from the live kernel named in "kernel"; program funcs give the BTF func_info (see src/kernel/btf.ts). Re-record on a new kernel: verihist kernel --record';
 
 export function makeFixture(name: string, program: Program, r: Result, kernel: FixtureKernel, logLevel = 2): KernelFixture {
+  // The fixture keeps func info in its own field (recorded before program JSON carried it).
+  const { funcs, ...plain } = program;
   return {
-    _comment: COMMENT, kernel, name, program: programToJson(program), funcs: program.funcs ?? null,
+    _comment: COMMENT, kernel, name, program: programToJson(plain), funcs: funcs ?? null,
     logLevel, verdict: r.verdict, errno: r.errno, error: r.error, log: r.log ?? '',
   };
 }

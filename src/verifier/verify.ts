@@ -1,7 +1,7 @@
 // bpf_check for the model: the pre-passes, do_check_main, and the Result.
 import type { Program } from '../isa/program.js';
 import { BPF_JMP, BPF_JCOND } from '../isa/opcode.js';
-import { BPF_F_TEST_STATE_FREQ } from '../isa/program.js';
+import { BPF_F_TEST_STATE_FREQ, funcName } from '../isa/program.js';
 import { disasmInsn } from '../isa/disasm.js';
 import type { Result, StatePrecision, FramePrecision } from '../result/result.js';
 import type { InsnHistory } from '../history/history.js';
@@ -10,7 +10,7 @@ import { VLog } from './state/vlog.js';
 import { RegType, type BpfRegState } from './state/reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, type BpfVerifierState } from './state/state.js';
 import { newVerifierState, BPF_MAIN_FUNC } from './state/regState.js';
-import { markRegKnownZero, setBoundsSwitches } from './state/scalar.js';
+import { markRegKnownZero, markRegUnknown, setBoundsSwitches } from './state/scalar.js';
 import { runCfgPasses } from './cfg/cfg.js';
 import { formatLiveRegsLog } from './cfg/liveRegs.js';
 import { socketCallParams } from './cfg/helperProtos.js';
@@ -18,6 +18,7 @@ import { newBacktrackState, newStackLiveness } from './state/analysis.js';
 import { doCheck } from './check/doCheck.js';
 import { initFuncState, checkMaxStackDepth } from './check/calls.js';
 import { checkCallbacksExplored } from './check/callbacks.js';
+import { doCheckSubprogs } from './check/globalSubprogs.js';
 
 import { NEWEST_PROFILE, type KernelProfile } from './profile/profiles.js';
 
@@ -48,18 +49,46 @@ function newEnv(prog: Program, opts: VerifierOptions, log: VLog): VerifierEnv {
   };
 }
 
-function initMainState(env: VerifierEnv): void {
+/** The entry state of `subprog`: main gets the context in r1, a global subprog its prototype's arguments. */
+function initEntryState(env: VerifierEnv, subprog: number): void {
   const st = env.curState;
-  const f: BpfFuncState = initFuncState(env, BPF_MAIN_FUNC, 0, 0);
+  const f: BpfFuncState = initFuncState(env, BPF_MAIN_FUNC, 0, subprog);
   st.frame = [f];
   st.curframe = 0;
-  st.firstInsnIdx = env.subprogs.info[0]?.start ?? 0;
+  st.firstInsnIdx = env.subprogs.info[subprog]?.start ?? 0;
   st.lastInsnIdx = -1;
-  const r1 = f.regs[1];
-  if (r1) {
+  if (subprog === 0) {
+    const r1 = f.regs[1] as BpfRegState;
     markRegKnownZero(r1);
     r1.type = RegType.PTR_TO_CTX;
+    return;
   }
+  verbose(env, `Validating ${funcName(subprog)}() func#${subprog}...\n`);
+  // BTF parameters are all `long` (ARG_ANYTHING): unknown scalars.
+  const params = env.prog.funcs?.[subprog]?.params ?? 0;
+  for (let i = 1; i <= params; i++) markRegUnknown(f.regs[i] as BpfRegState);
+}
+
+/** free_states: a new do_check_common starts with no explored states, stack or SCC visits (counters stay). */
+function freeStates(env: VerifierEnv): void {
+  env.head = null;
+  env.stackSize = 0;
+  env.explored = [];
+  env.freeList = [];
+  env.stateListOf.clear();
+  env.sccVisits.clear();
+}
+
+/** do_check_common: verify `subprog` from its entry state; below level 2 a success leaves only the statistics. */
+function doCheckCommon(env: VerifierEnv, subprog: number): void {
+  if (subprog > 0) {
+    env.curState = newVerifierState(env.hist.newSlot());
+    env.insnIdx = env.subprogs.info[subprog]?.start ?? 0;
+  }
+  initEntryState(env, subprog);
+  doCheck(env);
+  if (!(env.log.level & 2)) env.log.reset(0);
+  freeStates(env);
 }
 
 function collectPrecision(states: BpfVerifierState[]): StatePrecision[] {
@@ -121,10 +150,8 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
     if (log.level & 2 && !opts.switches.chainLiveness) {
       for (const l of formatLiveRegsLog(prog.insns, env.aux, (i) => disasmInsn(prog.insns, i))) verbose(env, `${l}\n`);
     }
-    initMainState(env);
-    doCheck(env);
-    // do_check_common: a successful run keeps only the statistics below level 2.
-    if (!(log.level & 2)) log.reset(0);
+    doCheckCommon(env, 0);
+    doCheckSubprogs(env, (i) => doCheckCommon(env, i));
     checkMaxStackDepth(env);
     checkCallbacksExplored(env);
   } catch (e) {

@@ -25,12 +25,16 @@ describe('profile 6.12 vs results recorded on vm:6.12', () => {
   const profile = findProfile(fixture.kernel.profile) as KernelProfile;
   const recorded = new Map(fixture.programs.map((r) => [r.name, r]));
 
-  it('covers every preset', () => {
+  // Presets recorded in the fixture (presets added later are checked against vm:6.12 by compare).
+  const presets = PRESET_NAMES.filter((p) => fixture.programs.some((r) => r.name.startsWith(`${p}_`)));
+
+  it('covers the six presets it was recorded with', () => {
     expect(profile).toBeDefined();
-    expect(fixture.programs.length).toBe(PRESET_NAMES.length * fixture.count);
+    expect(presets).toHaveLength(6);
+    expect(fixture.programs.length).toBe(presets.length * fixture.count);
   });
 
-  for (const preset of PRESET_NAMES) {
+  for (const preset of presets) {
     it(`${preset}: ${fixture.count} programs, same verdict, statistics and log`, () => {
       const { programs } = generatePrograms({ preset, count: fixture.count, seed: fixture.seed });
       for (const p of programs) {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/isa/asm.js';
 import { makeProgram } from '../../src/isa/program.js';
+import { insn } from '../../src/isa/insn.js';
 import { parseDuration, parseShard, type FuzzConfig } from '../../src/fuzz/config.js';
 import { NEWEST_PROFILE } from '../../src/verifier/profile/index.js';
 import { mix32, planRun, shardRun, shardRuns } from '../../src/fuzz/plan.js';
@@ -64,6 +65,16 @@ describe('instruction-level shrinking', () => {
     expect(simplerInsn(p.insns, 2)).toMatchObject({ code: 0xb7, dst: 0, imm: 0 });
     expect(simplerInsn(p.insns, 0)).toBeUndefined();
     expect(simplerInsn(p.insns, 4)).toBeUndefined();
+  });
+  it('keeps BTF func info in step with the subprograms left', () => {
+    // main: call f1; call f2; exit. f1: r0 = 3; exit. f2: r0 = 0; exit.
+    const q = makeProgram([insn(0x85, 0, 1, 0, 2), insn(0x85, 0, 1, 0, 3), insn(0x95, 0, 0, 0, 0),
+      insn(0xb7, 0, 0, 0, 3), insn(0x95, 0, 0, 0, 0), insn(0xb7, 0, 0, 0, 0), insn(0x95, 0, 0, 0, 0)],
+    { funcs: [{ linkage: 'static', params: 1 }, { linkage: 'global', params: 0 }, { linkage: 'static', params: 0 }] });
+    const r = shrinkInsns(q, (c) => c.insns.some((i) => i.code === 0xb7 && i.imm === 3) && c.insns.some((i) => i.code === 0x85));
+    const calls = r.program.insns.filter((i) => i.code === 0x85).length;
+    expect(r.program.funcs).toHaveLength(calls + 1);
+    expect(r.program.funcs?.[1]?.linkage).toBe('global');
   });
   it('removes everything the predicate does not need', () => {
     const r = shrinkInsns(p, (q) => q.insns.some((i) => i.code === 0x95) && q.insns.some((i) => i.code === 0xb7 && i.imm === 3));

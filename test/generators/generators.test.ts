@@ -42,7 +42,7 @@ describe('generators: rendering', () => {
   it.each(PRESET_NAMES)('every %s program renders, encodes and respects its size cap', (preset) => {
     const { programs } = generatePrograms({ preset, count: 150, seed: 1 });
     expect(programs).toHaveLength(150);
-    const cap = { small: 30, medium: 200, loops: 160, deep: 200, risky: 120, calls: 220 }[preset];
+    const cap = { small: 30, medium: 200, loops: 160, deep: 200, risky: 120, calls: 220, callbacks: 220 }[preset];
     for (const p of programs) {
       checkShape(p);
       expect(p.insns.length).toBeLessThanOrEqual(cap);

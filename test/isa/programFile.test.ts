@@ -29,6 +29,19 @@ describe('program files', () => {
     expect(() => parseFlags('BPF_F_NOPE')).toThrow(/unknown flag/);
   });
 
+  it('round trips BTF func info through .s and .json', () => {
+    const p = makeProgram([insn(0x85, 0, 1, 0, 1), insn(0x95, 0, 0, 0, 0), insn(0xb7, 0, 0, 0, 0), insn(0x95, 0, 0, 0, 0)],
+      { name: 'f', funcs: [{ linkage: 'static', params: 1 }, { linkage: 'global', params: 2 }] });
+    expect(programToAsm(p)).toContain('; funcs: static/1 global/2\n');
+    expect(programToJson(p).funcs).toBe('static/1 global/2');
+    for (const ext of ['s', 'json']) {
+      const path = join(dir, `funcs.${ext}`);
+      writeProgramFile(path, p);
+      expect(readProgramFile(path)).toEqual(p);
+    }
+    expect(() => programFromAsm('; funcs: global/7\nexit\n', 'x.s')).toThrow(/x\.s:1: bad func 'global\/7'/);
+  });
+
   it('round trips .s, .json and .bin exactly', () => {
     for (const ext of ['s', 'json']) {
       const path = join(dir, `sample.${ext}`);

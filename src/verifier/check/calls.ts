@@ -3,13 +3,14 @@
 // do_check over the call graph.
 import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL, MAX_BPF_REG, BPF_REG_FP } from '../../isa/opcode.js';
 import type { Insn } from '../../isa/insn.js';
-import { type VerifierEnv, VerifierError, Unsupported, E2BIG, EACCES, EFAULT, EINVAL, verbose, logLevel1 } from '../state/env.js';
+import { type VerifierEnv, VerifierError, E2BIG, EACCES, EFAULT, EINVAL, verbose, logLevel1 } from '../state/env.js';
 import { RegType, REG_LIVE_READ64, type BpfRegState } from '../state/reg.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, type BpfFuncState, type BpfVerifierState } from '../state/state.js';
 import { copyRegState, newFuncState } from '../state/regState.js';
 import { markRegKnownZero, markRegNotInit } from '../state/scalar.js';
-import { checkRegArgIn, RegArgType } from './regArg.js';
-import { findSubprog } from '../state/subprogInfo.js';
+import { clearCallerSavedRegs } from './regArg.js';
+import { findSubprog, subprogIsGlobal } from '../state/subprogInfo.js';
+import { checkGlobalFuncCall } from './globalSubprogs.js';
 import { markVerifierStateScratched, printVerifierState } from '../log/logState.js';
 import { bpfResetLiveStackCallchain } from '../liveness/liveness.js';
 import { markRegRead } from '../liveness/chain.js';
@@ -34,12 +35,6 @@ export function initFuncState(env: VerifierEnv, callsite: number, frameno: numbe
   return f;
 }
 
-function clearCallerSavedRegs(env: VerifierEnv, regs: BpfRegState[]): void {
-  for (let i = 0; i <= 5; i++) {
-    markRegNotInit(regs[i] as BpfRegState);
-    checkRegArgIn(env, regs, i, RegArgType.DST_OP_NO_MARK);
-  }
-}
 
 /** set_callee_state: the callee sees r1-r5 of the caller. */
 function setCalleeState(caller: BpfFuncState, callee: BpfFuncState): void {
@@ -64,8 +59,8 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn, insnIdx: number): nu
   const subprog = findSubprog(env, target);
   if (subprog < 0) fail(env, EFAULT, `verifier bug: target of func call at insn ${target} is not a program`);
   const caller = state.frame[state.curframe] as BpfFuncState;
-  btfCheckSubprogCall(env, subprog, caller.regs);
-  if (env.prog.funcs?.[subprog]?.linkage === 'global') throw new Unsupported(insnIdx, 'call of a global subprog');
+  const argsOk = btfCheckSubprogCall(env, subprog, caller.regs);
+  if (subprogIsGlobal(env, subprog)) return checkGlobalFuncCall(env, subprog, insnIdx, argsOk);
   setupFuncEntry(env, subprog, insnIdx, state, setCalleeState);
   clearCallerSavedRegs(env, caller.regs);
   bpfResetLiveStackCallchain(env);

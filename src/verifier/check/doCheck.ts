@@ -8,6 +8,8 @@ import type { Insn } from '../../isa/insn.js';
 import { disasmInsn } from '../../isa/disasm.js';
 import { type VerifierEnv, VerifierError, Unsupported, EINVAL, EFAULT, E2BIG, EACCES, verbose, logLevel1, logLevel2, PROGRESS_INSNS } from '../state/env.js';
 import { RegType, type BpfRegState } from '../state/reg.js';
+import type { BpfFuncState } from '../state/state.js';
+import { regTypeStr } from '../log/regfmt.js';
 import { checkAluOp } from './aluOp.js';
 import { checkLoadMem, checkStoreReg, checkStoreImm } from './memAccess.js';
 import { checkCondJmpOp } from './condJmp.js';
@@ -63,6 +65,10 @@ function processBpfExit(env: VerifierEnv): boolean {
   checkRegArg(env, 0, RegArgType.SRC_OP);
   const r0 = curRegs(env)[0] as BpfRegState;
   if (!env.allowPtrLeaks && r0.type !== RegType.SCALAR_VALUE) fail(env, EACCES, 'R0 leaks addr as return value');
+  // check_return_code: a global subprog verified on its own must return a scalar.
+  if ((env.curState.frame[0] as BpfFuncState).subprogno > 0 && r0.type !== RegType.SCALAR_VALUE) {
+    fail(env, EINVAL, `At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`);
+  }
   return true;
 }
 

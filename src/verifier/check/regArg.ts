@@ -9,7 +9,7 @@ import { type VerifierEnv, VerifierError, EINVAL, EACCES, verbose } from '../sta
 import { REG_LIVE_READ32, REG_LIVE_READ64, REG_LIVE_WRITTEN, RegType, type BpfRegState } from '../state/reg.js';
 import { markRegRead } from '../liveness/chain.js';
 import type { BpfFuncState } from '../state/state.js';
-import { markRegUnknown } from '../state/scalar.js';
+import { markRegNotInit, markRegUnknown } from '../state/scalar.js';
 import { markRegScratched } from '../log/logState.js';
 
 export const enum RegArgType { SRC_OP, DST_OP, DST_OP_NO_MARK }
@@ -92,5 +92,13 @@ export function insnDefRegno(insn: Insn): number {
       }
       return -1;
     default: return insn.dst;
+  }
+}
+
+/** clear_caller_saved_regs: r0-r5 are scratch across a call. */
+export function clearCallerSavedRegs(env: VerifierEnv, regs: BpfRegState[]): void {
+  for (let i = 0; i <= 5; i++) {
+    markRegNotInit(regs[i] as BpfRegState);
+    checkRegArgIn(env, regs, i, RegArgType.DST_OP_NO_MARK);
   }
 }

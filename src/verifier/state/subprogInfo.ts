@@ -9,5 +9,5 @@ export const containingSubprog = (env: VerifierEnv, off: number): number =>
 
 export const subprogStart = (env: VerifierEnv, i: number): number => env.subprogs.info[i]?.start ?? 0;
 
-/** Without BTF func_info every subprog is static. */
-export const subprogIsGlobal = (_env: VerifierEnv, _subprog: number): boolean => false;
+/** BTF_FUNC_GLOBAL in the program's func_info (without func_info every subprog is static). */
+export const subprogIsGlobal = (env: VerifierEnv, subprog: number): boolean => env.prog.funcs?.[subprog]?.linkage === 'global';

@@ -1,0 +1,67 @@
+// The callbacks preset: global subprograms (BTF func_info, verified on their
+// own) mixed with static calls. Programs carry func info for every subprogram
+// exactly when one is global; the kernel loads them and the model agrees with
+// it; shrinking keeps every candidate loadable.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL } from '../../src/isa/opcode.js';
+import type { Program } from '../../src/isa/program.js';
+import { bpfAvailable } from '../../src/kernel/syscall.js';
+import { loadInKernel } from '../../src/kernel/oracle.js';
+import { compareProgram } from '../../src/compare/run.js';
+import { generatePrograms, renderProgram, shrinkableProgramArb, type ProgramTree } from '../../generators/index.js';
+import { liveProfile } from '../liveProfile.js';
+
+const kernel = bpfAvailable();
+const subprogStarts = (p: Program): number[] =>
+  [...new Set([0, ...p.insns.flatMap((x, i) => (x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL ? [i + x.imm + 1] : []))])];
+const globals = (p: Program): number => p.funcs?.filter((f) => f.linkage === 'global').length ?? 0;
+
+describe('callbacks preset', () => {
+  const { programs } = generatePrograms({ preset: 'callbacks', count: 200, seed: 3 });
+
+  it('most programs call a global subprog; func info covers every subprogram, main static', () => {
+    const withGlobal = programs.filter((p) => globals(p) > 0);
+    expect(withGlobal.length).toBeGreaterThanOrEqual(100);
+    for (const p of programs) {
+      if (!p.funcs) continue;
+      expect(p.funcs, p.name).toHaveLength(subprogStarts(p).length);
+      expect(p.funcs[0]?.linkage).toBe('static');
+      expect(p.funcs.every((f) => f.params >= 0 && f.params <= 5)).toBe(true);
+    }
+  });
+
+  it('presets without global calls still load without BTF', () => {
+    for (const preset of ['calls', 'medium', 'deep'] as const) {
+      expect(generatePrograms({ preset, count: 50, seed: 3 }).programs.every((p) => p.funcs === undefined)).toBe(true);
+    }
+  });
+
+  it.skipIf(!kernel.ok)('model and kernel agree on the full level-2 log', async () => {
+    for (const p of programs.slice(0, 40)) {
+      const c = await compareProgram(p.name, p, 'copy', 'kernel', { backedge: true, logLevel: 2, profile: liveProfile() });
+      expect(c.status, p.name).toBe('compared');
+      expect(c.diff?.differing, p.name).toEqual([]);
+    }
+  });
+
+  it.skipIf(!kernel.ok)('shrinking a callbacks counterexample keeps every candidate loadable', () => {
+    const tried: Program[] = [];
+    const out = fc.check(fc.property(shrinkableProgramArb('callbacks'), (t) => {
+      const p = renderProgram(t);
+      tried.push(p);
+      return globals(p) < 2;
+    }), { seed: 4, numRuns: 100 });
+    expect(out.failed).toBe(true);
+    const shrunk = renderProgram(out.counterexample?.[0] as ProgramTree);
+    expect(globals(shrunk)).toBe(2);
+    expect(shrunk.insns.length).toBeLessThan(40);
+    const seen = new Set<string>();
+    for (const p of tried) {
+      const key = JSON.stringify(p.insns);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      expect(loadInKernel(p, { logLevel: 0 }).verdict, 'shrink candidate').toBe('accept');
+    }
+  });
+});
