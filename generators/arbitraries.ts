@@ -107,10 +107,12 @@ function callArb(p: Preset, then: fc.Arbitrary<Block[]>, callee: fc.Arbitrary<Bl
     dst: ref,
     tmp: ref,
   });
-  // Presets without global calls draw exactly what they drew before the option existed.
-  if (p.globalCalls <= 0) return rec.map((r): Block => ({ t: 'call', ...r, global: false }));
-  const pct = Math.round(p.globalCalls * 100);
-  return fc.tuple(rec, fc.integer({ min: 0, max: 99 })).map(([r, x]): Block => ({ t: 'call', ...r, global: x < pct }));
+  // Presets without global calls or callbacks draw exactly what they drew before those existed.
+  if (p.globalCalls <= 0 && p.loopCallbacks <= 0) return rec.map((r): Block => ({ t: 'call', ...r, kind: 'static', nr: 1 }));
+  const g = Math.round(p.globalCalls * 100);
+  const l = g + Math.round(p.loopCallbacks * 100);
+  return fc.tuple(rec, fc.integer({ min: 0, max: 99 }), fc.integer({ min: 1, max: Math.max(1, p.maxTrip) })).map(([r, x, nr]): Block => (
+    { t: 'call', ...r, kind: x < g ? 'global' : x < l ? 'loop' : 'static', nr }));
 }
 
 /**

@@ -6,7 +6,8 @@
 
 import type { Insn } from '../src/isa/insn.js';
 import type { Program } from '../src/isa/program.js';
-import { callPseudo } from '../src/isa/builder.js';
+import { callPseudo, ldImm64 } from '../src/isa/builder.js';
+import { BPF_PSEUDO_FUNC } from '../src/isa/opcode.js';
 
 /** BTF func_info of one subprogram, as Program.funcs holds it. */
 export type FuncMeta = NonNullable<Program['funcs']>[number];
@@ -56,6 +57,14 @@ export class Emitter {
     this.subFuncs.push(funcs);
     this.subInsns += body.length;
     this.put(callPseudo(0));
+  }
+  /** `dst = <subprogram>` (ld_imm64 of BPF_PSEUDO_FUNC) for a callback body, laid out like callSub's. */
+  loadFunc(dst: number, body: Insn[], funcs: FuncMeta[]): void {
+    this.calls.push({ at: this.insns.length, sub: this.subs.length });
+    this.subs.push(body);
+    this.subFuncs.push(funcs);
+    this.subInsns += body.length;
+    this.put(ldImm64(dst, 0n, BPF_PSEUDO_FUNC));
   }
   /** Instructions so far, subprograms included. */
   size(): number {

@@ -14,6 +14,7 @@ import {
   mov64Imm, mov64Reg, stMem, stxMem, R0, R10, type AluOp,
 } from '../src/isa/builder.js';
 import { makeProgram, type Program } from '../src/isa/program.js';
+import { BPF_PSEUDO_FUNC, isLdImm64 } from '../src/isa/opcode.js';
 import type { AluStep, Block, CallArg, DstRef, ProgramTree, SrcRef } from './tree.js';
 import { Emitter, type FuncMeta } from './emit.js';
 
@@ -21,6 +22,7 @@ import { Emitter, type FuncMeta } from './emit.js';
 export const NSLOTS = 8;
 const FULL = 0xff;
 const HELPER_PRANDOM = 7;
+const HELPER_LOOP = 181;
 const CALLER_SAVED = 0b111110; // r1-r5
 /** Writable pool; callee-saved first so small refs survive calls. */
 const POOL = [6, 7, 8, 9, 0, 2, 3, 4, 5, 1];
@@ -122,8 +124,11 @@ const bits = (mask: number): number[] => {
 };
 
 class Renderer {
-  /** `exits` collects the caller frames' stacks at each early exit of a callee (null: not collected). */
-  constructor(private em: Emitter, private acc: Acc, private exits: number[][][] | null = null) {}
+  /**
+   * `exits` collects the caller frames' stacks at each early exit of a callee (null: not collected);
+   * `callback`: every exit returns r0 & 1 (a bpf_loop callback must return 0 or 1).
+   */
+  constructor(private em: Emitter, private acc: Acc, private exits: number[][][] | null = null, private callback = false) {}
 
   private pool(c: Ctx): number[] {
     return POOL.filter((r) => !(c.reserved & (1 << r)));
@@ -227,6 +232,7 @@ class Renderer {
         this.em.jump(jmpImm(b.op, r, b.imm, 0), cont);
         const v = b.ret === null ? undefined : this.src(c, b.ret);
         this.em.put(v === undefined ? mov64Imm(R0, 0) : mov64Reg(R0, v));
+        if (this.callback) this.em.put(alu64Imm('and', R0, 1));
         this.em.put(exit());
         this.em.bind(cont);
         if (this.exits) this.exits.push(c.outer.map((s) => [...s]));
@@ -488,8 +494,12 @@ class Renderer {
       this.blocks(c, b.body);
       return;
     }
-    if (b.global) {
+    if (b.kind === 'global') {
       this.globalCall(c, b);
+      return;
+    }
+    if (b.kind === 'loop') {
+      this.loopCallback(c, b);
       return;
     }
     const ptrArgs = this.callArgs(c, b.args);
@@ -550,6 +560,40 @@ class Renderer {
     sub.put(exit());
     const nested = sub.funcs();
     this.em.callSub(sub.finish(), [{ linkage: 'global', params: args.length }, ...nested]);
+    c.readable &= ~CALLER_SAVED;
+    c.unknown &= ~CALLER_SAVED;
+    this.acc.regs |= CALLER_SAVED;
+    this.write(c, R0, true);
+    this.useResult(c, b);
+  }
+
+  /**
+   * bpf_loop(nr, callback, NULL, 0): the body runs in a new frame with r1 =
+   * the iteration index and r2 = the NULL ctx, and returns 0 or 1; r0 after
+   * the call is the number of iterations run (or an error).
+   */
+  private loopCallback(c: Ctx, b: Extract<Block, { t: 'call' }>): void {
+    const sub = new Emitter();
+    const exits: number[][][] = [];
+    const cc: Ctx = {
+      readable: (1 << 1) | (1 << 2), unknown: 1 << 1, stack: newSlots(), reserved: 0,
+      loops: c.loops + 1, trips: c.trips * Math.max(1, b.nr), level: c.level + 1, outer: [...c.outer.map((s) => [...s]), [...c.stack]], ptrs: [],
+    };
+    const rr = new Renderer(sub, newAcc(), exits, true);
+    rr.blocks(cc, b.body);
+    const v = b.ret === null ? undefined : rr.src(cc, b.ret);
+    if (v === undefined) sub.put(mov64Imm(R0, b.retImm & 1));
+    else {
+      if (v !== R0) sub.put(mov64Reg(R0, v));
+      sub.put(alu64Imm('and', R0, 1));
+    }
+    sub.put(exit());
+    const nested = sub.funcs();
+    this.em.put(mov64Imm(1, Math.max(1, b.nr)));
+    this.em.loadFunc(2, sub.finish(), [{ linkage: 'static', params: 0 }, ...nested]);
+    this.em.put(mov64Imm(3, 0));
+    this.em.put(mov64Imm(4, 0));
+    this.em.put(call(HELPER_LOOP));
     c.readable &= ~CALLER_SAVED;
     c.unknown &= ~CALLER_SAVED;
     this.acc.regs |= CALLER_SAVED;
@@ -675,8 +719,9 @@ function renderWithFuncs(tree: ProgramTree): { insns: Insn[]; funcs?: FuncMeta[]
   em.put(exit());
   const subs = em.funcs();
   const insns = em.finish();
-  // Without a global subprogram no BTF is needed: programs stay as they were.
-  if (!subs.some((f) => f.linkage === 'global')) return { insns };
+  // Without a global subprogram or a callback no BTF is needed: programs stay as they were.
+  const callback = insns.some((i) => isLdImm64(i.code) && i.src === BPF_PSEUDO_FUNC);
+  if (!callback && !subs.some((f) => f.linkage === 'global')) return { insns };
   return { insns, funcs: [{ linkage: 'static', params: 1 }, ...subs] };
 }
 

@@ -52,8 +52,13 @@ export type Block =
   | {
     t: 'call'; args: CallArg[]; body: Block[]; ret: SrcRef | null; retImm: number; retMask: number;
     use: CallUse; op: JmpOp; imm: number; then: Block[]; mask: 0x8 | 0x18 | 0x38; dst: DstRef; tmp: DstRef;
-    /** A global (BTF_FUNC_GLOBAL) subprogram: scalar arguments only, verified on its own by the kernel. */
-    global: boolean;
+    /**
+     * static: a bpf-to-bpf call; global: a BTF_FUNC_GLOBAL subprogram (scalar
+     * arguments only, verified on its own); loop: the body is a bpf_loop
+     * callback run `nr` times (r1 = index, ctx NULL, returns 0 or 1).
+     */
+    kind: CallKind;
+    nr: number;
   }
   /** In a callee: store through a pointer argument into a caller's stack slot (a spill when there is none). */
   | { t: 'ptrStore'; ptr: number; src: SrcRef | null; slot: number; size: SpillSize; sub: number; imm: number }
@@ -77,6 +82,8 @@ export type CallArg =
   | { k: 'fwdPtr'; ptr: number };
 
 export type CallUse = 'none' | 'branch' | 'index';
+
+export type CallKind = 'static' | 'global' | 'loop';
 
 export type RiskyKind = 'unboundedVarOff' | 'stackOutOfRange' | 'infiniteLoop';
 export const RISKY_KINDS: readonly RiskyKind[] = ['unboundedVarOff', 'stackOutOfRange', 'infiniteLoop'];

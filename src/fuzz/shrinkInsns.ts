@@ -4,7 +4,7 @@
 // tree shrinking and for counterexamples that carry no tree.
 import type { Insn } from '../isa/insn.js';
 import {
-  BPF_ALU64, BPF_CALL, BPF_EXIT, BPF_JA, BPF_JCOND, BPF_JMP, BPF_JMP32, BPF_K, BPF_LDX, BPF_MOV, BPF_PSEUDO_CALL, BPF_ALU,
+  BPF_ALU64, BPF_CALL, BPF_EXIT, BPF_JA, BPF_JCOND, BPF_JMP, BPF_JMP32, BPF_K, BPF_LDX, BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_ALU,
   isJmpClass, isLdImm64, opClass, opJmp,
 } from '../isa/opcode.js';
 import type { Program } from '../isa/program.js';
@@ -20,6 +20,8 @@ type Target = { kind: 'off' | 'imm'; to: number } | undefined;
 
 function targetOf(insns: Insn[], i: number): Target {
   const x = insns[i]!;
+  // ld_imm64 of a callback: imm is relative to the insn, like a call's.
+  if (isLdImm64(x.code) && x.src === BPF_PSEUDO_FUNC) return { kind: 'imm', to: i + x.imm + 1 };
   if (!isJmpClass(x.code)) return undefined;
   const op = opJmp(x.code);
   if (op === BPF_EXIT) return undefined;
@@ -119,11 +121,11 @@ export interface InsnShrinkResult {
   interrupted: boolean;
 }
 
-/** Subprogram starts: 0 and every bpf-to-bpf call target, ascending. */
+/** Subprogram starts: 0, every bpf-to-bpf call target and every callback loaded by ld_imm64, ascending. */
 function subprogStarts(insns: Insn[]): number[] {
   const s = new Set<number>([0]);
   insns.forEach((x, i) => {
-    if (x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL) s.add(i + x.imm + 1);
+    if ((x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL) || (isLdImm64(x.code) && x.src === BPF_PSEUDO_FUNC)) s.add(i + x.imm + 1);
   });
   return [...s].sort((a, b) => a - b);
 }

@@ -1,10 +1,10 @@
 // The callbacks preset: global subprograms (BTF func_info, verified on their
-// own) mixed with static calls. Programs carry func info for every subprogram
+// own) and bpf_loop callbacks mixed with static calls. Programs carry func info for every subprogram
 // exactly when one is global; the kernel loads them and the model agrees with
 // it; shrinking keeps every candidate loadable.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL } from '../../src/isa/opcode.js';
+import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC } from '../../src/isa/opcode.js';
 import type { Program } from '../../src/isa/program.js';
 import { bpfAvailable } from '../../src/kernel/syscall.js';
 import { loadInKernel } from '../../src/kernel/oracle.js';
@@ -13,16 +13,19 @@ import { generatePrograms, renderProgram, shrinkableProgramArb, type ProgramTree
 import { liveProfile } from '../liveProfile.js';
 
 const kernel = bpfAvailable();
-const subprogStarts = (p: Program): number[] =>
-  [...new Set([0, ...p.insns.flatMap((x, i) => (x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL ? [i + x.imm + 1] : []))])];
+/** Subprogram starts: 0, bpf-to-bpf call targets and callbacks loaded with ld_imm64. */
+const subprogStarts = (p: Program): number[] => [...new Set([0, ...p.insns.flatMap((x, i) =>
+  (x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL) || (x.code === 0x18 && x.src === BPF_PSEUDO_FUNC) ? [i + x.imm + 1] : [])])];
 const globals = (p: Program): number => p.funcs?.filter((f) => f.linkage === 'global').length ?? 0;
+const loopCallbacks = (p: Program): number => p.insns.filter((x) => x.code === 0x18 && x.src === BPF_PSEUDO_FUNC).length;
 
 describe('callbacks preset', () => {
   const { programs } = generatePrograms({ preset: 'callbacks', count: 200, seed: 3 });
 
-  it('most programs call a global subprog; func info covers every subprogram, main static', () => {
-    const withGlobal = programs.filter((p) => globals(p) > 0);
-    expect(withGlobal.length).toBeGreaterThanOrEqual(100);
+  it('most programs call a global subprog or run a bpf_loop callback; func info covers every subprogram', () => {
+    expect(programs.filter((p) => globals(p) > 0).length).toBeGreaterThanOrEqual(100);
+    expect(programs.filter((p) => loopCallbacks(p) > 0).length).toBeGreaterThanOrEqual(80);
+    for (const p of programs) if (loopCallbacks(p) > 0 || globals(p) > 0) expect(p.funcs, p.name).toBeDefined();
     for (const p of programs) {
       if (!p.funcs) continue;
       expect(p.funcs, p.name).toHaveLength(subprogStarts(p).length);
@@ -42,6 +45,22 @@ describe('callbacks preset', () => {
       const c = await compareProgram(p.name, p, 'copy', 'kernel', { backedge: true, logLevel: 2, profile: liveProfile() });
       expect(c.status, p.name).toBe('compared');
       expect(c.diff?.differing, p.name).toEqual([]);
+    }
+  });
+
+  it.skipIf(!kernel.ok)('shrinking keeps every candidate loadable: two bpf_loop callbacks', () => {
+    const tried: Program[] = [];
+    const out = fc.check(fc.property(shrinkableProgramArb('callbacks'), (t) => {
+      const p = renderProgram(t);
+      tried.push(p);
+      return loopCallbacks(p) < 2;
+    }), { seed: 4, numRuns: 100 });
+    expect(out.failed).toBe(true);
+    const shrunk = renderProgram(out.counterexample?.[0] as ProgramTree);
+    expect(loopCallbacks(shrunk)).toBe(2);
+    expect(shrunk.insns.length).toBeLessThan(40);
+    for (const p of new Map(tried.map((q) => [JSON.stringify(q.insns), q])).values()) {
+      expect(loadInKernel(p, { logLevel: 0 }).verdict, 'shrink candidate').toBe('accept');
     }
   });
 
