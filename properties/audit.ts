@@ -5,7 +5,8 @@ import { AuditedHistory, makeHistory, type Violation, type ViolationKind } from 
 import { fmtViolation } from '../src/history/timeline.js';
 import type { Program } from '../src/isa/program.js';
 import { verifyProgram } from '../src/verifier/verify.js';
-import { errorText, profileOf, takesFault, type PropertyOptions, type PropertyOutcome } from './types.js';
+import { errorText, profileOf, type PropertyOptions, type PropertyOutcome } from './types.js';
+import { historyFaultFor, verifierFaultsFor } from './faults.js';
 
 export type AuditPropertyName = 'noClobber' | 'readFidelity' | 'chainShape';
 export const AUDIT_PROPERTIES: readonly AuditPropertyName[] = ['noClobber', 'readFidelity', 'chainShape'];
@@ -35,8 +36,9 @@ export interface AuditRun {
 /** One verification of `program` under audited(implementation under test). */
 export function auditRun(program: Program, o: PropertyOptions = {}): AuditRun {
   const uut = o.b ?? 'shared';
-  const fault = o.fault !== undefined && o.fault !== 'none' && takesFault(uut) ? o.fault : undefined;
   const kind = auditedKindFor(uut);
+  const fault = historyFaultFor(o.fault, kind);
+  const vfaults = verifierFaultsFor(o.fault);
   const inner = kind === 'audited-copy' ? 'copy' : kind === 'audited-pinned' ? 'pinned' : 'shared';
   const label = `audited(${inner}${fault ? `!${fault}` : ''})`;
   const h = makeHistory(kind, fault ? { fault } : {});
@@ -44,6 +46,7 @@ export function auditRun(program: Program, o: PropertyOptions = {}): AuditRun {
   try {
     const r = verifyProgram(program, {
       history: h,
+      faults: vfaults,
       backedgePropagation: o.backedge ?? true,
       logLevel: 0,
       ...(o.testStateFreq !== undefined ? { testStateFreq: o.testStateFreq } : {}),

@@ -6,16 +6,19 @@ import type { Program } from '../src/isa/program.js';
 import type { Result } from '../src/result/result.js';
 import { verifyProgram } from '../src/verifier/verify.js';
 import { diffResults } from '../src/compare/diff.js';
-import { errorText, profileOf, takesFault, type PropertyOptions, type PropertyOutcome } from './types.js';
+import { errorText, profileOf, type PropertyOptions, type PropertyOutcome } from './types.js';
+import { historyFaultFor, verifierFaultsFor } from './faults.js';
 
 type Run = { result: Result } | { crash: string };
 
 function runSide(program: Program, kind: HistoryKind, o: PropertyOptions, withFault: boolean): Run {
-  const history = makeHistory(kind, withFault && o.fault !== undefined && takesFault(kind) ? { fault: o.fault } : {});
+  const hf = withFault ? historyFaultFor(o.fault, kind) : undefined;
+  const history = makeHistory(kind, hf ? { fault: hf } : {});
   try {
     return {
       result: verifyProgram(program, {
         history,
+        faults: withFault ? verifierFaultsFor(o.fault) : [],
         backedgePropagation: o.backedge ?? true,
         logLevel: o.fullLog ? 2 : 0,
         ...(o.testStateFreq !== undefined ? { testStateFreq: o.testStateFreq } : {}),
@@ -28,7 +31,7 @@ function runSide(program: Program, kind: HistoryKind, o: PropertyOptions, withFa
 }
 
 const label = (k: HistoryKind, o: PropertyOptions, uut: boolean): string =>
-  uut && o.fault !== undefined && o.fault !== 'none' && takesFault(k) ? `${k}!${o.fault}` : k;
+  uut && (historyFaultFor(o.fault, k) !== undefined || verifierFaultsFor(o.fault).length > 0) ? `${k}!${o.fault}` : k;
 
 /**
  * Runs `program` under histories a and b (fault injected into b) and compares

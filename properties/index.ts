@@ -6,6 +6,7 @@ import { modelMatchesKernel } from './kernel.js';
 import type { PropertyName, PropertyOptions, PropertyOutcome } from './types.js';
 
 export * from './types.js';
+export * from './faults.js';
 export { historiesAgree, pinnedMatchesCopy, sharedMatchesCopy } from './historiesAgree.js';
 export { noClobber, readFidelity, chainShape, auditRun, auditOutcome, auditedKindFor, AUDIT_PROPERTIES, type AuditPropertyName, type AuditRun } from './audit.js';
 export { modelMatchesKernel } from './kernel.js';

@@ -1,5 +1,6 @@
 // The model (copy history, the 6.18 reference) against the live kernel.
 import { makeHistory } from '../src/history/index.js';
+import { verifierFaultsFor } from './faults.js';
 import { BPF_F_TEST_STATE_FREQ, type Program } from '../src/isa/program.js';
 import type { Result } from '../src/result/result.js';
 import { loadInKernel, toResult } from '../src/kernel/oracle.js';
@@ -26,6 +27,7 @@ export function modelMatchesKernel(program: Program, o: PropertyOptions = {}): P
   try {
     model = verifyProgram(program, {
       history: makeHistory('copy'),
+      faults: verifierFaultsFor(o.fault),
       backedgePropagation: true,
       logLevel: 0,
       ...(o.testStateFreq !== undefined ? { testStateFreq: o.testStateFreq } : {}),

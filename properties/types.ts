@@ -1,6 +1,6 @@
 // Shared shapes of the properties: what they take and what they return.
 import type { HistoryKind } from '../src/history/history.js';
-import type { SharedFault } from '../src/history/shared.js';
+import type { FaultName } from './faults.js';
 import { NEWEST_PROFILE, findProfile, type KernelProfile } from '../src/verifier/profile/index.js';
 
 /** Why a property failed, JSON-safe (it goes into counterexample files). */
@@ -24,8 +24,8 @@ export interface PropertyOptions {
   a?: HistoryKind;
   /** The implementation under test (default shared); audits wrap it. */
   b?: HistoryKind;
-  /** A SharedHistory fault injected into the implementation under test. */
-  fault?: SharedFault;
+  /** A catalog fault (properties/faults.ts) injected into the implementation under test. */
+  fault?: FaultName;
   /** Pair properties: also compare the full level-2 log (slower). */
   fullLog?: boolean;
   /** Load with BPF_F_TEST_STATE_FREQ. */

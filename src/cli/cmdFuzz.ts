@@ -1,7 +1,8 @@
 // verihist fuzz: a property-based campaign over generated programs.
 import { resolve } from 'node:path';
 import type { HistoryKind } from '../history/history.js';
-import { isHistoryKind, SHARED_FAULTS, type SharedFault } from '../history/index.js';
+import { isHistoryKind } from '../history/index.js';
+import { faultEntry, isFaultName, type FaultName } from '../../properties/faults.js';
 import { PRESET_NAMES, type PresetName } from '../../generators/presets.js';
 import { isPropertyName, PROPERTY_NAMES, takesFault, type PropertyName } from '../../properties/types.js';
 import { DEFAULT_SHRINK_MS, fmtDuration, parseDuration, parseShard, type FuzzConfig } from '../fuzz/config.js';
@@ -71,12 +72,14 @@ export function fuzzConfig(opts: Record<string, unknown>, profile: string): Fuzz
   if (!shard) throw new UsageError(`--shard: expected i/n with 1 <= i <= n, got '${String(opts['shard'])}'`);
   const a = kind(opts['a'], '--a', 'copy');
   const b = history ?? kind(opts['b'], '--b', 'shared');
-  let fault: SharedFault | undefined;
+  let fault: FaultName | undefined;
   if (opts['fault'] !== undefined) {
     const f = String(opts['fault']);
-    if (!(SHARED_FAULTS as readonly string[]).includes(f)) throw new UsageError(`--fault: unknown fault '${f}' (want ${SHARED_FAULTS.join(', ')})`);
-    fault = f as SharedFault;
-    if (fault !== 'none' && !takesFault(b)) throw new UsageError(`--fault needs a shared-array implementation under test (--b shared, pinned or audited), not '${b}'`);
+    if (!isFaultName(f)) throw new UsageError(`--fault: unknown fault '${f}' (verihist fuzz --list-faults lists them)`);
+    fault = f;
+    const e = faultEntry(f);
+    const historyFault = e !== undefined && (e.target === 'shared history' || e.target === 'pinned history');
+    if (historyFault && !takesFault(b)) throw new UsageError(`--fault ${f} needs a shared-array implementation under test (--b shared, pinned or audited), not '${b}'`);
   }
   let shrinkTimeMs = DEFAULT_SHRINK_MS;
   if (opts['shrinkTime'] !== undefined) {
@@ -110,6 +113,12 @@ export function fuzzConfig(opts: Record<string, unknown>, profile: string): Fuzz
 }
 
 export async function fuzzCommand(_args: unknown[], opts: Record<string, unknown>, io: IO): Promise<number> {
+  if (opts['listFaults'] === true) return (await import('./cmdFaults.js')).listFaults(io, opts['json'] === true);
+  if (opts['faults'] !== undefined) {
+    if (opts['fault'] !== undefined) throw new UsageError('--faults and --fault: give one');
+    const { faultStudy } = await import('./cmdFaults.js');
+    return faultStudy(String(opts['faults']), opts, (await resolveProfile(opts, io)).profile.name, io, fuzzConfig);
+  }
   const cfg = fuzzConfig(opts, (await resolveProfile(opts, io)).profile.name);
   if (cfg.oracle !== undefined) (await import('../vm/oracle.js')).checkVmSpec(cfg.oracle.slice(3));
   const json = opts['json'] === true;

@@ -1,9 +1,9 @@
 // A fuzz campaign's configuration, JSON-safe (it is posted to worker threads
 // and stored in reports and counterexamples).
 import type { HistoryKind } from '../history/history.js';
-import type { SharedFault } from '../history/shared.js';
 import type { PresetName } from '../../generators/presets.js';
 import type { PropertyName, PropertyOptions } from '../../properties/types.js';
+import type { FaultName } from '../../properties/faults.js';
 import type { Shard } from './plan.js';
 
 export interface FuzzConfig {
@@ -20,7 +20,7 @@ export interface FuzzConfig {
   workers: number;
   a: HistoryKind;
   b: HistoryKind;
-  fault?: SharedFault;
+  fault?: FaultName;
   /** Stop generating after this many failures. */
   maxFailures: number;
   outDir: string;

@@ -4,7 +4,7 @@
 import { AuditedHistory, type AuditOptions } from './audited.js';
 import { CopyHistory } from './copy.js';
 import type { HistoryKind, InsnHistory } from './history.js';
-import { SharedHistory, type SharedFault } from './shared.js';
+import { SharedHistory, SHARED_FAULTS, type SharedFault } from './shared.js';
 import { PinnedHistory } from './pinned.js';
 
 export const HISTORY_KINDS: readonly HistoryKind[] = ['copy', 'shared', 'pinned', 'audited', 'audited-copy', 'audited-shared', 'audited-pinned'];
@@ -19,18 +19,24 @@ export const HISTORY_KIND_HELP: Readonly<Record<HistoryKind, string>> = {
   'audited-pinned': 'pinned under the audit, which also protects every backedge parent chain until release',
 };
 
+/** Faults of the history designs: the shared array's, plus the pinned design's own. */
+export type HistoryFault = SharedFault | 'pin-backedge-only';
+export const HISTORY_FAULTS: readonly HistoryFault[] = [...SHARED_FAULTS.filter((f) => f !== 'none'), 'pin-backedge-only'];
+export const isHistoryFault = (s: string): s is HistoryFault => s === 'none' || (HISTORY_FAULTS as readonly string[]).includes(s);
+
 export interface MakeHistoryOptions extends AuditOptions {
-  /** Inject a bug into the shared implementation (also under an audit). */
-  fault?: SharedFault;
+  /** Inject a bug into the shared or pinned implementation (also under an audit). */
+  fault?: HistoryFault;
 }
 
 export const isHistoryKind = (s: string): s is HistoryKind => (HISTORY_KINDS as readonly string[]).includes(s);
 
 /** A fresh history for one verification run. */
 export function makeHistory(kind: HistoryKind, opts: MakeHistoryOptions = {}): InsnHistory {
-  const fault = opts.fault !== undefined ? { fault: opts.fault } : {};
+  const f = opts.fault;
+  const fault = f !== undefined && f !== 'pin-backedge-only' ? { fault: f } : {};
   const shared = (): SharedHistory => new SharedHistory(fault);
-  const pinned = (): PinnedHistory => new PinnedHistory(fault);
+  const pinned = (): PinnedHistory => new PinnedHistory(f === 'pin-backedge-only' ? { pinBackedgeOnly: true } : fault);
   switch (kind) {
     case 'copy':
       return new CopyHistory();

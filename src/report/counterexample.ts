@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HistoryKind } from '../history/history.js';
-import { isHistoryKind, SHARED_FAULTS, type SharedFault } from '../history/index.js';
+import { isHistoryKind } from '../history/index.js';
+import { isFaultName, type FaultName } from '../../properties/faults.js';
 import { programFromJson, type ProgramJson } from '../isa/programFile.js';
 import type { Program } from '../isa/program.js';
 import { BASELINE_PROFILE, findProfile, profileNames } from '../verifier/profile/index.js';
@@ -22,7 +23,7 @@ export interface CounterexampleOptions {
   backedge: boolean;
   a: HistoryKind;
   b: HistoryKind;
-  fault?: SharedFault;
+  fault?: FaultName;
   fullLog: boolean;
   stateFreq: boolean;
   /** Kernel profile the model ran under (files without one: 6.18.44). */
@@ -95,7 +96,7 @@ export function parseCounterexample(v: unknown, file = '<counterexample>'): Coun
   const b = str(opts, 'b') ?? 'shared';
   if (!isHistoryKind(a) || !isHistoryKind(b)) throw fail(`unknown history kind in options (${a}, ${b})`);
   const fault = str(opts, 'fault');
-  if (fault !== undefined && !(SHARED_FAULTS as readonly string[]).includes(fault)) throw fail(`unknown fault '${fault}'`);
+  if (fault !== undefined && !isFaultName(fault)) throw fail(`unknown fault '${fault}'`);
   const profile = str(opts, 'profile') ?? BASELINE_PROFILE.name;
   if (!findProfile(profile)) throw fail(`unknown kernel profile '${profile}' (have ${profileNames().join(', ')})`);
   const diff = obj(o['diff']);
@@ -108,7 +109,7 @@ export function parseCounterexample(v: unknown, file = '<counterexample>'): Coun
     options: {
       backedge: opts['backedge'] !== false,
       a, b,
-      ...(fault !== undefined ? { fault: fault as SharedFault } : {}),
+      ...(fault !== undefined ? { fault: fault as FaultName } : {}),
       fullLog: opts['fullLog'] === true,
       stateFreq: opts['stateFreq'] === true,
       profile,

@@ -21,6 +21,7 @@ import { checkCallbacksExplored } from './check/callbacks.js';
 import { doCheckSubprogs } from './check/globalSubprogs.js';
 
 import { NEWEST_PROFILE, type KernelProfile } from './profile/profiles.js';
+import { faultFlags, type VerifierFault } from './profile/faults.js';
 
 export interface VerifyOptions {
   history: InsnHistory;
@@ -31,6 +32,8 @@ export interface VerifyOptions {
   profile?: KernelProfile;
   /** Called every PROGRESS_INSNS processed insns. */
   onProgress?: (insnsProcessed: number) => void;
+  /** Deliberate bugs to inject (the fault catalog); none by default. */
+  faults?: readonly VerifierFault[];
 }
 
 function newEnv(prog: Program, opts: VerifierOptions, log: VLog): VerifierEnv {
@@ -124,6 +127,7 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
     backedgePropagation: o.backedgePropagation ?? true,
     logLevel: o.logLevel ?? 0,
     switches: (o.profile ?? NEWEST_PROFILE).switches,
+    faults: faultFlags(o.faults ?? []),
     ...(o.testStateFreq !== undefined ? { testStateFreq: o.testStateFreq } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   };

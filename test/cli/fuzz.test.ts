@@ -19,7 +19,7 @@ describe('verihist fuzz: usage errors exit 2 with one line', () => {
     [['fuzz', '--time', 'soon'], /--time: expected a duration/],
     [['fuzz', '--shard', '3/2'], /--shard/],
     [['fuzz', '--fault', 'frob'], /--fault: unknown fault/],
-    [['fuzz', '--fault', 'reset-keeps-start', '--b', 'copy'], /--fault needs a shared-array implementation/],
+    [['fuzz', '--fault', 'reset-keeps-start', '--b', 'copy'], /--fault reset-keeps-start needs a shared-array implementation/],
     [['fuzz', '--history', 'pinned', '--b', 'shared'], /--history and --b both name/],
     [['fuzz', '--history', 'frob'], /--history: unknown history 'frob'/],
     [['fuzz', '--backedge', 'maybe'], /--backedge/],

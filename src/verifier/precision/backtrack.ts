@@ -146,7 +146,9 @@ export function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, 
   if (logLevel2(env)) {
     verbose(env, `mark_precise: frame${bt.frame}: regs=${fmtRegMask(btRegMask(bt))} stack=${fmtStackMask(btStackMask(bt))} before ${idx}: ${disasmInsn(env.insns, idx)}\n`);
   }
-  btSyncLinkedRegs(bt, hist);
+  const faults = env.opts.faults;
+  const linkedHist = faults['bt-skip-linked-regs'] ? null : hist;
+  btSyncLinkedRegs(bt, linkedHist);
 
   if (cls === BPF_ALU || cls === BPF_ALU64) {
     if (!btIsReg(bt, dreg)) return 0;
@@ -154,7 +156,7 @@ export function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, 
     if (opcode === BPF_MOV) {
       btClearReg(bt, dreg);
       if (opSrc(insn.code) === BPF_X && sreg !== BPF_REG_FP) btSetReg(bt, sreg);
-    } else if (opSrc(insn.code) === BPF_X && sreg !== BPF_REG_FP) {
+    } else if (opSrc(insn.code) === BPF_X && sreg !== BPF_REG_FP && !faults['bt-drop-src-reg']) {
       btSetReg(bt, sreg);
     }
   } else if (cls === BPF_LDX || isAtomicLoadInsn(insn)) {
@@ -163,7 +165,7 @@ export function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, 
     if (!hist || !(hist.flags & INSN_F_STACK_ACCESS)) return 0;
     const spi = (hist.flags >> INSN_F_SPI_SHIFT) & INSN_F_SPI_MASK;
     const fr = hist.flags & INSN_F_FRAMENO_MASK;
-    btSetFrameSlot(bt, fr, spi);
+    if (!faults['bt-drop-stack-slot']) btSetFrameSlot(bt, fr, spi);
   } else if (cls === BPF_STX || cls === BPF_ST) {
     if (btIsReg(bt, dreg)) return ENOTSUPP;
     if (!hist || !(hist.flags & INSN_F_STACK_ACCESS)) return 0;
@@ -188,7 +190,7 @@ export function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, 
       for (let i = 1; i <= 5; i++) {
         if (btIsReg(bt, i)) {
           btClearReg(bt, i);
-          btSetFrameReg(bt, bt.frame - 1, i);
+          if (!faults['bt-callee-args-dropped']) btSetFrameReg(bt, bt.frame - 1, i);
         }
       }
       if (bt.frame === 0) bug(env, 'subprog exit from frame 0');
@@ -229,7 +231,7 @@ export function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, 
     btClearReg(bt, dreg);
     if (mode === BPF_IND || mode === BPF_ABS) return ENOTSUPP;
   }
-  btSyncLinkedRegs(bt, hist);
+  btSyncLinkedRegs(bt, linkedHist);
   return 0;
 }
 
@@ -359,6 +361,8 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
     }
     st = st.parent;
     if (!st) break;
+    // Fault bt-parent-walk-stops-early: give up after the first parent, marks left unset.
+    if (env.opts.faults['bt-parent-walk-stops-early'] && st !== starting.parent) return changed;
 
     for (let fr = bt.frame; fr >= 0; fr--) {
       // A corrupted history (e.g. a clobbered shared slice) can walk into a

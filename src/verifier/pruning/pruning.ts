@@ -17,6 +17,7 @@ import { loopEntryForcesExact, updateLoopEntry } from './loopEntry.js';
 import { bpfLiveStackQueryInit, bpfStackSlotAlive } from '../liveness/liveness.js';
 import { cleanVerifierStateChain, linkToCheckpoint, propagateLiveness } from '../liveness/chain.js';
 import { pushJmpHistory } from '../state/history.js';
+import type { VerifierFaultFlags } from '../profile/faults.js';
 
 export const enum ExactLevel { NOT_EXACT, EXACT, RANGE_WITHIN }
 
@@ -28,6 +29,8 @@ export interface IdMap {
   looseLoops: boolean;
   /** chainLiveness: skip what the old state never read (NOT_EXACT). */
   chain: boolean;
+  /** Deliberate bugs of the fault catalog. */
+  faults: VerifierFaultFlags;
 }
 
 function checkIds(oldId: number, curId: number, m: IdMap): boolean {
@@ -51,6 +54,10 @@ function checkScalarIds(oldId: number, curId: number, m: IdMap): boolean {
   if (oldId & BPF_ADD_CONST) return checkIds((oldId & ~BPF_ADD_CONST) >>> 0, (c & ~BPF_ADD_CONST) >>> 0, m);
   return true;
 }
+
+/** Fault regsafe-unsigned-only: the signed halves of range_within are skipped. */
+const rangeWithinUnsignedOnly = (o: BpfRegState, c: BpfRegState): boolean =>
+  o.umin <= c.umin && o.umax >= c.umax && o.u32Min <= c.u32Min && o.u32Max >= c.u32Max;
 
 const rangeWithin = (o: BpfRegState, c: BpfRegState): boolean =>
   o.umin <= c.umin && o.umax >= c.umax && o.smin <= c.smin && o.smax >= c.smax &&
@@ -81,11 +88,11 @@ function regsafe(o: BpfRegState, c: BpfRegState, m: IdMap, exact: ExactLevel): b
   if (o.type !== c.type || o.typeFlags !== c.typeFlags) return false;
   switch (o.type) {
     case RegType.SCALAR_VALUE:
-      if (!o.precise && exact === ExactLevel.NOT_EXACT) return true;
+      if ((!o.precise || m.faults['regsafe-ignore-precise']) && exact === ExactLevel.NOT_EXACT) return true;
       if (o.id && (o.id & BPF_ADD_CONST) !== (c.id & BPF_ADD_CONST)) return false;
       if ((o.id & BPF_ADD_CONST) && o.off !== c.off) return false;
       if (!checkScalarIds(o.id, c.id, m)) return false;
-      return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+      return (m.faults['regsafe-unsigned-only'] ? rangeWithinUnsignedOnly(o, c) : rangeWithin(o, c)) && tnumIn(o.varOff, c.varOff);
     case RegType.PTR_TO_MAP_KEY:
     case RegType.PTR_TO_MAP_VALUE:
     case RegType.PTR_TO_MEM:
@@ -155,7 +162,7 @@ function stacksafe(env: VerifierEnv, old: BpfFuncState, cur: BpfFuncState, m: Id
     const oldReg = scalarRegForStack(env, os);
     const curReg = scalarRegForStack(env, cs);
     if (oldReg && curReg) {
-      if (!regsafe(oldReg, curReg, m, exact)) return false;
+      if (!m.faults['stacksafe-ignore-spills'] && !regsafe(oldReg, curReg, m, exact)) return false;
       i += BPF_REG_SIZE - 1;
       continue;
     }
@@ -188,7 +195,10 @@ function funcStatesEqual(env: VerifierEnv, old: BpfFuncState, cur: BpfFuncState,
 }
 
 export const newIdMap = (env: VerifierEnv): IdMap =>
-  ({ old: [], cur: [], tmpIdGen: env.idGen, looseLoops: env.opts.switches.stackMiscPruningInLoops, chain: env.opts.switches.chainLiveness });
+  ({
+    old: [], cur: [], tmpIdGen: env.idGen, looseLoops: env.opts.switches.stackMiscPruningInLoops, chain: env.opts.switches.chainLiveness,
+    faults: env.opts.faults,
+  });
 
 export function statesEqual(env: VerifierEnv, old: BpfVerifierState, cur: BpfVerifierState, exact: ExactLevel): boolean {
   if (old.curframe !== cur.curframe) return false;
@@ -331,7 +341,7 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
       // loopEntry kernels know it from the loop entry, SCC kernels from pending backedges.
       const le = sw.loopEntry ? loopEntryForcesExact(sl.state) : null;
       if (!le) loop = readMarksIncomplete(env, sl.state);
-      const within = le ? le.exact : loop;
+      const within = !env.opts.faults['loop-range-not-within'] && (le ? le.exact : loop);
       hit = statesEqual(env, sl.state, cur, within ? ExactLevel.RANGE_WITHIN : ExactLevel.NOT_EXACT);
       if (!hit) {
         miss(env, sl, addNewState, insnIdx, head);

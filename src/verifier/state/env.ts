@@ -8,6 +8,7 @@ import type { BpfVerifierState } from './state.js';
 import { VLog } from './vlog.js';
 import type { BacktrackState, SccVisit, StackLiveness } from './analysis.js';
 import type { KernelSwitches } from '../profile/switches.js';
+import type { VerifierFaultFlags } from '../profile/faults.js';
 
 export interface VerifierOptions {
   history: InsnHistory;
@@ -18,6 +19,8 @@ export interface VerifierOptions {
   testStateFreq?: boolean;
   /** Behaviour of the kernel build being modelled (profile/). */
   switches: KernelSwitches;
+  /** Deliberate bugs injected for the fault catalog (all off normally). */
+  faults: VerifierFaultFlags;
   /** Called every PROGRESS_INSNS processed insns (bench heap sampling). */
   onProgress?: (insnsProcessed: number) => void;
 }
