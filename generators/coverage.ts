@@ -28,6 +28,8 @@
 //   frame other than the one executing (a callee spilling into its caller's
 //   stack through a pointer argument). From a log, proxy: backtracking in
 //   frame >= 1 walked an access at a non-zero offset from a base other than r10.
+// - globalSubprog: a global subprogram was verified on its own (`Validating funcN() func#N...`).
+// - loopCallback: a bpf_loop call was checked (`call bpf_loop#181`), i.e. a callback was explored.
 
 import type { Result } from '../src/result/result.js';
 import type { CopyReason, HistCursor, HistEntry, HistOwner, HistSlot, InsnHistory } from '../src/history/history.js';
@@ -45,11 +47,13 @@ export interface CoverageFlags {
   backtrackAcrossCall: boolean;
   frameHistory: boolean;
   otherFrameStack: boolean;
+  globalSubprog: boolean;
+  loopCallback: boolean;
 }
 
 export const COVERAGE_KEYS: readonly (keyof CoverageFlags)[] = [
   'backtrackAcrossStates', 'pruned', 'sccEnter', 'sccBackedge', 'backedgePropagation', 'linkedRegs', 'stackAccess',
-  'backtrackAcrossCall', 'frameHistory', 'otherFrameStack',
+  'backtrackAcrossCall', 'frameHistory', 'otherFrameStack', 'globalSubprog', 'loopCallback',
 ];
 
 export interface HistoryCounts {
@@ -75,6 +79,7 @@ export function coverageFromLog(log: string): CoverageFlags {
     backtrackAcrossStates: false, pruned: false, sccEnter: false, sccBackedge: false,
     backedgePropagation: false, linkedRegs: false, stackAccess: false,
     backtrackAcrossCall: false, frameHistory: false, otherFrameStack: false,
+    globalSubprog: /^Validating func\d+\(\) func#\d+\.\.\.$/m.test(log), loopCallback: /\(85\) call bpf_loop#181/.test(log),
   };
   const lines = log.split('\n');
   const backedged = new Set<string>();

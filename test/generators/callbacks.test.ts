@@ -9,7 +9,9 @@ import type { Program } from '../../src/isa/program.js';
 import { bpfAvailable } from '../../src/kernel/syscall.js';
 import { loadInKernel } from '../../src/kernel/oracle.js';
 import { compareProgram } from '../../src/compare/run.js';
-import { generatePrograms, renderProgram, shrinkableProgramArb, type ProgramTree } from '../../generators/index.js';
+import { coverageFromResult, generatePrograms, renderProgram, shrinkableProgramArb, type ProgramTree } from '../../generators/index.js';
+import { verifyProgram } from '../../src/verifier/verify.js';
+import { CopyHistory } from '../../src/history/copy.js';
 import { liveProfile } from '../liveProfile.js';
 
 const kernel = bpfAvailable();
@@ -32,6 +34,17 @@ describe('callbacks preset', () => {
       expect(p.funcs[0]?.linkage).toBe('static');
       expect(p.funcs.every((f) => f.params >= 0 && f.params <= 5)).toBe(true);
     }
+  });
+
+  it('coverage: >= 20% of programs verify a global subprog and >= 20% explore a bpf_loop callback (model log)', () => {
+    let g = 0, l = 0;
+    for (const p of programs) {
+      const f = coverageFromResult(verifyProgram(p, { history: new CopyHistory(), logLevel: 2, profile: liveProfile() }));
+      if (f.globalSubprog) g++;
+      if (f.loopCallback) l++;
+    }
+    expect(g / programs.length).toBeGreaterThanOrEqual(0.2);
+    expect(l / programs.length).toBeGreaterThanOrEqual(0.2);
   });
 
   it('presets without global calls still load without BTF', () => {
