@@ -1,4 +1,4 @@
-// bpf_check for the model: the pre-passes, do_check_main, and the Result.
+// bpf_check for the model: the pre-passes, do_check_main, do_check_subprogs (global subprograms), and the Result.
 import type { Program } from '../isa/program.js';
 import { BPF_JMP, BPF_JCOND } from '../isa/opcode.js';
 import { BPF_F_TEST_STATE_FREQ, funcName } from '../isa/program.js';
