@@ -119,8 +119,12 @@ const UNBOUND_REG: BpfRegState = (() => {
   return r;
 })();
 
-const isSpilledScalarReg64 = (s: BpfStackState): boolean =>
-  s.spilledPtr.type === RegType.SCALAR_VALUE && s.slotType.every((t) => t === SlotType.STACK_SPILL);
+function isSpilledScalarReg64(s: BpfStackState): boolean {
+  if (s.spilledPtr.type !== RegType.SCALAR_VALUE) return false;
+  const t = s.slotType;
+  for (let i = 0; i < BPF_REG_SIZE; i++) if (t[i] !== SlotType.STACK_SPILL) return false;
+  return true;
+}
 
 function isStackAllMisc(env: VerifierEnv, s: BpfStackState): boolean {
   for (const t of s.slotType) {
@@ -190,9 +194,22 @@ function funcStatesEqual(env: VerifierEnv, old: BpfFuncState, cur: BpfFuncState,
 export const newIdMap = (env: VerifierEnv): IdMap =>
   ({ old: [], cur: [], tmpIdGen: env.idGen, looseLoops: env.opts.switches.stackMiscPruningInLoops, chain: env.opts.switches.chainLiveness });
 
+// states_equal runs once per candidate state; one id map, reset per call, saves the allocations.
+const scratchIdMap: IdMap = { old: [], cur: [], tmpIdGen: 0, looseLoops: false, chain: false };
+
+function resetIdMap(env: VerifierEnv): IdMap {
+  const m = scratchIdMap;
+  m.old.length = 0;
+  m.cur.length = 0;
+  m.tmpIdGen = env.idGen;
+  m.looseLoops = env.opts.switches.stackMiscPruningInLoops;
+  m.chain = env.opts.switches.chainLiveness;
+  return m;
+}
+
 export function statesEqual(env: VerifierEnv, old: BpfVerifierState, cur: BpfVerifierState, exact: ExactLevel): boolean {
   if (old.curframe !== cur.curframe) return false;
-  const m = newIdMap(env);
+  const m = resetIdMap(env);
   if (old.speculative && !cur.speculative) return false;
   for (let i = 0; i <= old.curframe; i++) {
     const insnIdx = frameInsnIdx(old, i);
@@ -285,8 +302,9 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
   cleanLiveStates(env, insnIdx, cur, head);
 
   let statesCnt = 0;
-  // Iterate over a snapshot: evictions remove nodes while walking (list_for_each_safe).
-  for (const sl of head.slice()) {
+  // list_for_each_safe: a miss may evict the node being visited (and only it),
+  // so step past a node only while it is still at index i.
+  for (let i = 0, sl = head[0]; sl; sl = head[head[i] === sl ? ++i : i]) {
     statesCnt++;
     if (sl.state.insnIdx !== insnIdx) continue;
     let loop = false;

@@ -30,12 +30,19 @@ export const newRegState = (): BpfRegState => ({
   parent: null,
 });
 
-// off, id (BPF_ADD_CONST flags), the s32 bounds (-0 from multiplication) and
-// u32Min can leave V8's small-integer range. Widen those fields to doubles once
-// at load: a shape change mid-run deoptimizes most of the verifier.
+// off, id (BPF_ADD_CONST flags), the 32-bit bounds (-0 from multiplication,
+// u32 values >= 2^31) can leave V8's small-integer range. Generalize those
+// fields to tagged once at load: a shape change mid-run deoptimizes most of the
+// verifier, and a double field is a mutable box per object, so every register
+// clone would allocate six HeapNumbers; a tagged field copies a pointer.
 for (let i = 0; i < 3; i++) {
-  const r = newRegState();
-  r.off = r.id = r.s32Min = r.s32Max = r.u32Min = 0.5;
+  const r = newRegState() as unknown as Record<'off' | 'id' | 's32Min' | 's32Max' | 'u32Min' | 'u32Max', unknown>;
+  r.off = null;
+  r.id = null;
+  r.s32Min = null;
+  r.s32Max = null;
+  r.u32Min = null;
+  r.u32Max = null;
 }
 
 export const copyRegState = (dst: BpfRegState, src: BpfRegState): void => {
