@@ -21,8 +21,10 @@ import { pushJmpHistory } from '../state/history.js';
 export const enum ExactLevel { NOT_EXACT, EXACT, RANGE_WITHIN }
 
 export interface IdMap {
+  /** Pairs old[i] -> cur[i] for i < n; the arrays only grow, so a reset allocates nothing. */
   old: number[];
   cur: number[];
+  n: number;
   tmpIdGen: number;
   /** stackMiscPruningInLoops: RANGE_WITHIN relaxes NOT_INIT and slot types as NOT_EXACT does. */
   looseLoops: boolean;
@@ -33,12 +35,19 @@ export interface IdMap {
 function checkIds(oldId: number, curId: number, m: IdMap): boolean {
   if (!oldId !== !curId) return false;
   if (oldId === 0) return true;
-  for (let i = 0; i < m.old.length; i++) {
+  const n = m.n;
+  for (let i = 0; i < n; i++) {
     if (m.old[i] === oldId) return m.cur[i] === curId;
     if (m.cur[i] === curId) return false;
   }
-  m.old.push(oldId);
-  m.cur.push(curId);
+  if (n < m.old.length) {
+    m.old[n] = oldId;
+    m.cur[n] = curId;
+  } else {
+    m.old.push(oldId);
+    m.cur.push(curId);
+  }
+  m.n = n + 1;
   return true;
 }
 
@@ -192,15 +201,14 @@ function funcStatesEqual(env: VerifierEnv, old: BpfFuncState, cur: BpfFuncState,
 }
 
 export const newIdMap = (env: VerifierEnv): IdMap =>
-  ({ old: [], cur: [], tmpIdGen: env.idGen, looseLoops: env.opts.switches.stackMiscPruningInLoops, chain: env.opts.switches.chainLiveness });
+  ({ old: [], cur: [], n: 0, tmpIdGen: env.idGen, looseLoops: env.opts.switches.stackMiscPruningInLoops, chain: env.opts.switches.chainLiveness });
 
 // states_equal runs once per candidate state; one id map, reset per call, saves the allocations.
-const scratchIdMap: IdMap = { old: [], cur: [], tmpIdGen: 0, looseLoops: false, chain: false };
+const scratchIdMap: IdMap = { old: [], cur: [], n: 0, tmpIdGen: 0, looseLoops: false, chain: false };
 
 function resetIdMap(env: VerifierEnv): IdMap {
   const m = scratchIdMap;
-  m.old.length = 0;
-  m.cur.length = 0;
+  m.n = 0;
   m.tmpIdGen = env.idGen;
   m.looseLoops = env.opts.switches.stackMiscPruningInLoops;
   m.chain = env.opts.switches.chainLiveness;

@@ -4,7 +4,7 @@ import type { HistSlot } from '../../history/history.js';
 import { RegType, type BpfRegState } from './reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, type BpfVerifierState } from './state.js';
 
-import { U64_MAX, S64_MIN, S64_MAX, U32_MAX, S32_MIN, S32_MAX } from './scalar.js';
+import { U64_MAX, S64_MIN, S64_MAX, U32_MAX, S32_MIN, S32_MAX, markRegKnown } from './scalar.js';
 export { U64_MAX, S64_MIN, S64_MAX, U32_MAX, S32_MIN, S32_MAX };
 
 /** Frame 0's callsite (BPF_MAIN_FUNC). */
@@ -64,6 +64,21 @@ export const copyRegState = (dst: BpfRegState, src: BpfRegState): void => {
   dst.live = src.live;
   dst.parent = src.parent;
 };
+
+/** Never mutated: the contents of a fresh newRegState(). */
+const FRESH_REG = newRegState();
+
+/**
+ * A scalar known to be `imm`, built in `scratch` as newRegState() + markRegKnown
+ * would build it: the per-instruction fake registers for immediates reuse one
+ * object instead of allocating. The caller must not keep `scratch` past the insn.
+ */
+export function scratchKnownScalar(scratch: BpfRegState, imm: bigint): BpfRegState {
+  copyRegState(scratch, FRESH_REG);
+  scratch.type = RegType.SCALAR_VALUE;
+  markRegKnown(scratch, imm);
+  return scratch;
+}
 
 /** copy_register_state: a register-to-register copy keeps dst's liveness links. */
 export const copyRegisterState = (dst: BpfRegState, src: BpfRegState): void => {
@@ -147,14 +162,16 @@ export const copyFuncState = (dst: BpfFuncState, src: BpfFuncState): void => {
   dst.inCallbackFn = src.inCallbackFn;
   dst.inAsyncCallbackFn = src.inAsyncCallbackFn;
   dst.callbackDepth = src.callbackDepth;
-  dst.callbackRetRange = { ...src.callbackRetRange };
+  dst.callbackRetRange = src.callbackRetRange; // replaced, never mutated
   dst.asyncEntryCnt = src.asyncEntryCnt;
 };
 
 export const cloneFuncState = (src: BpfFuncState): BpfFuncState => {
-  const r = src.regs;
-  const regs: BpfRegState[] = [];
-  for (let i = 0; i < MAX_BPF_REG; i++) regs.push(cloneReg(r[i] as BpfRegState));
+  const r = src.regs as [BpfRegState, BpfRegState, BpfRegState, BpfRegState, BpfRegState, BpfRegState,
+    BpfRegState, BpfRegState, BpfRegState, BpfRegState, BpfRegState];
+  // A literal of MAX_BPF_REG entries sizes the array exactly (push over-allocates).
+  const regs: BpfRegState[] = [cloneReg(r[0]), cloneReg(r[1]), cloneReg(r[2]), cloneReg(r[3]), cloneReg(r[4]), cloneReg(r[5]),
+    cloneReg(r[6]), cloneReg(r[7]), cloneReg(r[8]), cloneReg(r[9]), cloneReg(r[10])];
   const stack: BpfStackState[] = [];
   for (let i = 0; i < src.stack.length; i++) stack.push(cloneStackSlot(src.stack[i] as BpfStackState));
   return {
@@ -167,7 +184,7 @@ export const cloneFuncState = (src: BpfFuncState): BpfFuncState => {
     inCallbackFn: src.inCallbackFn,
     inAsyncCallbackFn: src.inAsyncCallbackFn,
     callbackDepth: src.callbackDepth,
-    callbackRetRange: { minval: src.callbackRetRange.minval, maxval: src.callbackRetRange.maxval },
+    callbackRetRange: src.callbackRetRange,
     asyncEntryCnt: src.asyncEntryCnt,
   };
 };

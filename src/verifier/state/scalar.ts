@@ -5,7 +5,7 @@
 // [0, 2^64), s64 in [-2^63, 2^63)); 32-bit bounds are numbers.
 import { RegType, BPF_ADD_CONST, BPF_ADD_CONST32, BPF_ADD_CONST64, type BpfRegState } from './reg.js';
 import {
-  type Tnum, U64_MASK, fls64, tnumConst, tnumRange, tnumIntersect, 
+  type Tnum, U64_MASK, fls64, tnumRange, tnumIntersect, 
   tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumUnknown, tnumStep,
 } from './tnum.js';
 
@@ -75,6 +75,9 @@ function split(x: bigint): void {
   }
 }
 
+/** tnum_unknown shared by every unknown scalar (tnums are never mutated in place). */
+const UNKNOWN_TNUM: Tnum = tnumUnknown();
+
 /** (s64) of a u64 in [0, 2^64). */
 const u64ToS64 = (x: bigint): bigint => (x > S64_MAX ? x - TWO64 : x);
 /** (u64) of an s64 in [-2^63, 2^63). */
@@ -84,9 +87,10 @@ const s64ToU64 = (x: bigint): bigint => (x < 0n ? x + TWO64 : x);
 
 /** ___mark_reg_known: set the value only (keeps id, off, ...). */
 export function setRegKnown(reg: BpfRegState, imm: bigint): void {
-  const u = toU64(imm);
-  reg.varOff = tnumConst(u);
-  reg.smin = toS64(u);
+  // the casts allocate a fresh bigint even when the value is already in range
+  const u = imm >= 0n && imm <= U64_MAX ? imm : toU64(imm);
+  reg.varOff = { value: u, mask: 0n };
+  reg.smin = u <= S64_MAX ? u : u - TWO64;
   reg.smax = reg.smin;
   reg.umin = u;
   reg.umax = u;
@@ -155,7 +159,7 @@ export function markRegUnknown(reg: BpfRegState, precise = false): void {
   reg.mapIndex = -1;
   reg.id = 0;
   reg.refObjId = 0;
-  reg.varOff = tnumUnknown();
+  reg.varOff = UNKNOWN_TNUM;
   reg.frameno = 0;
   reg.precise = precise;
   markRegUnbounded(reg);
