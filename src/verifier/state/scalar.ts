@@ -201,14 +201,35 @@ export function setBoundsSwitches(s: { noTnumSingleValue: boolean; addSubWrapUnb
   boundsFlags.mulUnsignedOnly = s.mulUnsignedOnly;
 }
 
+/** u64 from two u32 halves, with one bigint allocation when the value is below 2^53. */
+function join64(hi: number, lo: number): bigint {
+  if (hi === 0) return BigInt(lo);
+  if (hi < 0x200000) return BigInt(hi * TWO32 + lo);
+  if (hi === 0xffffffff && lo === 0xffffffff) return U64_MASK;
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** (x & ~m) === v for u64 x, m, v, on u32 halves (no bigint temporaries). */
+function andNotEquals(x: bigint, m: bigint, v: bigint): boolean {
+  split(x);
+  const xHi = splitHi, xLo = splitLo;
+  split(m);
+  const mHi = splitHi, mLo = splitLo;
+  split(v);
+  return ((xHi & ~mHi) >>> 0) === splitHi && ((xLo & ~mLo) >>> 0) === splitLo;
+}
+
 export function updateReg64Bounds(reg: BpfRegState): void {
   const v = reg.varOff.value;
   const m = reg.varOff.mask;
+  // A mask without bit 63 leaves v | (m & SIGN64) = v and v | (m & S64_MAX) = v | m.
+  const top = m >= SIGN64;
   if (plainTnumBounds) {
-    reg.smin = maxB(reg.smin, u64ToS64(v | (m & SIGN64)));
-    reg.smax = minB(reg.smax, u64ToS64(v | (m & S64_MAX)));
+    const tmax = v | m;
+    reg.smin = maxB(reg.smin, u64ToS64(top ? v | SIGN64 : v));
+    reg.smax = minB(reg.smax, u64ToS64(top ? v | (m & S64_MAX) : tmax));
     reg.umin = maxB(reg.umin, v);
-    reg.umax = minB(reg.umax, v | m);
+    reg.umax = minB(reg.umax, tmax);
     return;
   }
   if (m === 0n) {
@@ -223,14 +244,14 @@ export function updateReg64Bounds(reg: BpfRegState): void {
     }
     return;
   }
-  reg.smin = maxB(reg.smin, u64ToS64(v | (m & SIGN64)));
-  reg.smax = minB(reg.smax, u64ToS64(v | (m & S64_MAX)));
+  const tmax = v | m;
+  reg.smin = maxB(reg.smin, u64ToS64(top ? v | SIGN64 : v));
+  reg.smax = minB(reg.smax, u64ToS64(top ? v | (m & S64_MAX) : tmax));
   reg.umin = maxB(reg.umin, v);
-  reg.umax = minB(reg.umax, v | m);
+  reg.umax = minB(reg.umax, tmax);
   // 6.18.y stable: if the u64 range and the tnum share one value, it is known
   const next = tnumStep(reg.varOff, reg.umin);
-  const uminInTnum = (reg.umin & ~m) === v;
-  const tmax = v | m;
+  const uminInTnum = andNotEquals(reg.umin, m, v);
   if (uminInTnum && next > reg.umax) {
     setRegKnown(reg, reg.umin);
   } else if (!uminInTnum && next === tmax) {
@@ -359,34 +380,48 @@ export function regDeduceBounds(reg: BpfRegState): void {
   regDeduceMixedBounds(reg);
 }
 
-/** __reg_bound_offset: learn var_off bits from the unsigned ranges. */
+/** (1 << fls(x)) - 1 for a u32 x: the mask tnum_range gives a range whose ends differ in x. */
+const lowMask32 = (x: number): number => (x === 0 ? 0 : x >= 0x80000000 ? 0xffffffff : (2 ** (32 - Math.clz32(x))) - 1);
+
+/**
+ * __reg_bound_offset: learn var_off bits from the unsigned ranges. All on u32
+ * halves; bigints are built only for a var_off that changed.
+ */
 export function regBoundOffset(reg: BpfRegState): void {
   const vo = reg.varOff;
-  const r64 = tnumRange(reg.umin, reg.umax);
-  // tnum_intersect(var_off, r64), skipping the bigint ops when r64 adds nothing
-  let v64 = vo.value, m64 = vo.mask;
-  if (r64.mask !== U64_MASK || r64.value !== 0n) {
-    const mu = m64 & r64.mask;
-    v64 = (v64 | r64.value) & ~mu;
-    m64 = mu;
-  } else if ((v64 & m64) !== 0n) {
-    v64 &= ~m64;
+  split(vo.value);
+  const ovHi = splitHi, ovLo = splitLo;
+  split(vo.mask);
+  const omHi = splitHi, omLo = splitLo;
+  let vHi = ovHi, vLo = ovLo, mHi = omHi, mLo = omLo;
+  // r64 = tnum_range(umin, umax)
+  split(reg.umin);
+  const aHi = splitHi, aLo = splitLo;
+  split(reg.umax);
+  const xHi = (aHi ^ splitHi) >>> 0, xLo = (aLo ^ splitLo) >>> 0;
+  if (xHi < 0x80000000) {
+    // tnum_intersect(var_off, r64)
+    const dHi = lowMask32(xHi), dLo = xHi ? 0xffffffff : lowMask32(xLo);
+    const muHi = (mHi & dHi) >>> 0, muLo = (mLo & dLo) >>> 0;
+    vHi = ((vHi | (aHi & ~dHi)) & ~muHi) >>> 0;
+    vLo = ((vLo | (aLo & ~dLo)) & ~muLo) >>> 0;
+    mHi = muHi;
+    mLo = muLo;
+  } else {
+    // r64 is unknown: the intersection only normalizes var_off
+    vHi = (vHi & ~mHi) >>> 0;
+    vLo = (vLo & ~mLo) >>> 0;
   }
-  // the low half: tnum_intersect(subreg(var64), tnum_range(u32_min, u32_max)) on numbers
-  const lo = reg.u32Min, hi = reg.u32Max;
-  const chi = (lo ^ hi) >>> 0;
-  const delta = chi === 0 ? 0 : chi >= 0x80000000 ? 0xffffffff : (2 ** (32 - Math.clz32(chi))) - 1;
-  const rv = (lo & ~delta) >>> 0;
-  split(v64);
-  const vLo = splitLo;
-  split(m64);
-  const mLo = splitLo;
+  // the low half: tnum_intersect(subreg(var64), tnum_range(u32_min, u32_max)),
+  // then tnum_or(tnum_clear_subreg(var64), var32): the halves are disjoint tnums
+  const lo = reg.u32Min;
+  const delta = lowMask32((lo ^ reg.u32Max) >>> 0);
   const mu32 = (mLo & delta) >>> 0;
-  const v32 = ((vLo | rv) & ~mu32) >>> 0;
-  // tnum_or(tnum_clear_subreg(var64), var32): the halves are disjoint tnums
-  if (v32 !== vLo) v64 = (v64 & ~LO32) | BigInt(v32);
-  if (mu32 !== mLo) m64 = (m64 & ~LO32) | BigInt(mu32);
-  if (v64 !== vo.value || m64 !== vo.mask) reg.varOff = { value: v64, mask: m64 };
+  vLo = ((vLo | ((lo & ~delta) >>> 0)) & ~mu32) >>> 0;
+  mLo = mu32;
+  const sameV = vHi === ovHi && vLo === ovLo;
+  if (sameV && mHi === omHi && mLo === omLo) return;
+  reg.varOff = { value: sameV ? vo.value : join64(vHi, vLo), mask: mHi === omHi && mLo === omLo ? vo.mask : join64(mHi, mLo) };
 }
 
 /** reg_bounds_sync's fixed point for a constant whose ranges all agree. */

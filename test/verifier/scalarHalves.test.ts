@@ -1,0 +1,127 @@
+// __reg_bound_offset and __update_reg64_bounds run on u32 halves; they must
+// give exactly what the earlier bigint formulation (kept here verbatim as the
+// reference) gives, on any u64 inputs, normalized tnums or not.
+import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { BpfRegState } from '../../src/verifier/state/reg.js';
+import {
+  makeScalarUnknown, regBoundOffset, setBoundsSwitches, setRegKnown, updateReg64Bounds, S64_MAX, U64_MAX,
+} from '../../src/verifier/state/scalar.js';
+import { tnumRange, tnumStep } from '../../src/verifier/state/tnum.js';
+
+const TWO64 = 1n << 64n;
+const SIGN64 = 1n << 63n;
+const LO32 = 0xffffffffn;
+const maxB = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+const minB = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+const u64ToS64 = (x: bigint): bigint => (x > S64_MAX ? x - TWO64 : x);
+
+function refRegBoundOffset(reg: BpfRegState): void {
+  const vo = reg.varOff;
+  const r64 = tnumRange(reg.umin, reg.umax);
+  let v64 = vo.value, m64 = vo.mask;
+  if (r64.mask !== U64_MAX || r64.value !== 0n) {
+    const mu = m64 & r64.mask;
+    v64 = (v64 | r64.value) & ~mu;
+    m64 = mu;
+  } else if ((v64 & m64) !== 0n) {
+    v64 &= ~m64;
+  }
+  const lo = reg.u32Min, hi = reg.u32Max;
+  const chi = (lo ^ hi) >>> 0;
+  const delta = chi === 0 ? 0 : chi >= 0x80000000 ? 0xffffffff : (2 ** (32 - Math.clz32(chi))) - 1;
+  const rv = (lo & ~delta) >>> 0;
+  const vLo = Number(v64 & LO32);
+  const mLo = Number(m64 & LO32);
+  const mu32 = (mLo & delta) >>> 0;
+  const v32 = ((vLo | rv) & ~mu32) >>> 0;
+  if (v32 !== vLo) v64 = (v64 & ~LO32) | BigInt(v32);
+  if (mu32 !== mLo) m64 = (m64 & ~LO32) | BigInt(mu32);
+  if (v64 !== vo.value || m64 !== vo.mask) reg.varOff = { value: v64, mask: m64 };
+}
+
+function refUpdateReg64Bounds(reg: BpfRegState, plain: boolean): void {
+  const v = reg.varOff.value;
+  const m = reg.varOff.mask;
+  if (plain) {
+    reg.smin = maxB(reg.smin, u64ToS64(v | (m & SIGN64)));
+    reg.smax = minB(reg.smax, u64ToS64(v | (m & S64_MAX)));
+    reg.umin = maxB(reg.umin, v);
+    reg.umax = minB(reg.umax, v | m);
+    return;
+  }
+  if (m === 0n) {
+    const s = u64ToS64(v);
+    if (reg.umin > v || reg.umax < v) setRegKnown(reg, v);
+    else {
+      reg.smin = maxB(reg.smin, s);
+      reg.smax = minB(reg.smax, s);
+      reg.umin = v;
+      reg.umax = v;
+    }
+    return;
+  }
+  reg.smin = maxB(reg.smin, u64ToS64(v | (m & SIGN64)));
+  reg.smax = minB(reg.smax, u64ToS64(v | (m & S64_MAX)));
+  reg.umin = maxB(reg.umin, v);
+  reg.umax = minB(reg.umax, v | m);
+  const next = tnumStep(reg.varOff, reg.umin);
+  const uminInTnum = (reg.umin & ~m) === v;
+  const tmax = v | m;
+  if (uminInTnum && next > reg.umax) setRegKnown(reg, reg.umin);
+  else if (!uminInTnum && next === tmax) setRegKnown(reg, tmax);
+  else if (!uminInTnum && next <= reg.umax && tnumStep(reg.varOff, next) > reg.umax) setRegKnown(reg, next);
+}
+
+const edge64 = [0n, 1n, 7n, 0xffn, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, (1n << 53n) - 1n, 1n << 53n,
+  S64_MAX, SIGN64, SIGN64 + 1n, U64_MAX - 1n, U64_MAX];
+const u64Arb = fc.oneof(
+  fc.constantFrom(...edge64),
+  fc.bigInt({ min: 0n, max: 0x3ffn }),
+  fc.bigInt({ min: 0n, max: 0xffffffffn }),
+  fc.bigInt({ min: 0xffffff00n, max: 0x1000000ffn }),
+  fc.bigInt({ min: U64_MAX - 0xffffffffn, max: U64_MAX }),
+  fc.bigInt({ min: 0n, max: U64_MAX }),
+);
+const s64Arb = u64Arb.map(u64ToS64);
+const u32Arb = fc.oneof(fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xffffffff), fc.integer({ min: 0, max: 0x3ff }),
+  fc.integer({ min: 0, max: 0xffffffff }));
+const regArb = fc.record({
+  value: u64Arb, mask: u64Arb, normalize: fc.boolean(), umin: u64Arb, umax: u64Arb, smin: s64Arb, smax: s64Arb,
+  u32Min: u32Arb, u32Max: u32Arb,
+}).map((x) => {
+  const r = makeScalarUnknown();
+  r.varOff = { value: x.normalize ? x.value & ~x.mask : x.value, mask: x.mask };
+  r.umin = x.umin; r.umax = x.umax; r.smin = x.smin; r.smax = x.smax;
+  r.u32Min = x.u32Min; r.u32Max = x.u32Max;
+  r.s32Min = x.u32Min | 0; r.s32Max = x.u32Max | 0;
+  return r;
+});
+
+const snap = (r: BpfRegState): string =>
+  [r.varOff.value, r.varOff.mask, r.smin, r.smax, r.umin, r.umax, r.s32Min, r.s32Max, r.u32Min, r.u32Max].join(',');
+
+const SW = { noTnumSingleValue: false, addSubWrapUnbounded: false, mulUnsignedOnly: false };
+
+describe('bounds helpers on u32 halves match the bigint formulation', () => {
+  afterAll(() => setBoundsSwitches(SW));
+  it('regBoundOffset', () => {
+    fc.assert(fc.property(regArb, (r) => {
+      const ref = { ...r };
+      refRegBoundOffset(ref);
+      regBoundOffset(r);
+      expect(snap(r)).toBe(snap(ref));
+    }), { numRuns: 20000, seed: 21 });
+  });
+  it('updateReg64Bounds, with and without the 6.18.y single-value rule', () => {
+    for (const plain of [false, true]) {
+      setBoundsSwitches({ ...SW, noTnumSingleValue: plain });
+      fc.assert(fc.property(regArb, (r) => {
+        const ref = { ...r };
+        refUpdateReg64Bounds(ref, plain);
+        updateReg64Bounds(r);
+        expect(snap(r)).toBe(snap(ref));
+      }), { numRuns: 20000, seed: plain ? 23 : 22 });
+    }
+  });
+});
