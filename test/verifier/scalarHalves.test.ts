@@ -5,9 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { BpfRegState } from '../../src/verifier/state/reg.js';
 import {
-  makeScalarUnknown, regBoundOffset, setBoundsSwitches, setRegKnown, updateReg64Bounds, S64_MAX, U64_MAX,
+  lo32, lo32s, makeScalarUnknown, markReg32Known, regBoundOffset, regDeduceMixedBounds, setBoundsSwitches, setRegKnown,
+  toS64, toU64, updateReg64Bounds, S64_MAX, U64_MAX,
 } from '../../src/verifier/state/scalar.js';
-import { tnumRange, tnumStep } from '../../src/verifier/state/tnum.js';
+import { tnumAdd, tnumConstSubreg, tnumIntersect, tnumRange, tnumStep, tnumSubregIsConst } from '../../src/verifier/state/tnum.js';
 
 const TWO64 = 1n << 64n;
 const SIGN64 = 1n << 63n;
@@ -125,3 +126,88 @@ describe('bounds helpers on u32 halves match the bigint formulation', () => {
     }
   });
 });
+
+// The earlier bigint formulations of the other helpers that now avoid bigint temporaries.
+function refTnumAdd(a: { value: bigint; mask: bigint }, b: { value: bigint; mask: bigint }): { value: bigint; mask: bigint } {
+  const sm = (a.mask + b.mask) & U64_MAX;
+  const sv = (a.value + b.value) & U64_MAX;
+  const sigma = (sm + sv) & U64_MAX;
+  const mu = (sigma ^ sv) | a.mask | b.mask;
+  return { value: sv & ~mu, mask: mu };
+}
+function refMarkReg32Known(reg: BpfRegState, imm: bigint): void {
+  reg.varOff = tnumConstSubreg(reg.varOff, imm & LO32);
+  reg.s32Min = Number(imm & LO32) | 0;
+  reg.s32Max = reg.s32Min;
+  reg.u32Min = Number(imm & LO32);
+  reg.u32Max = reg.u32Min;
+}
+function refDeduceMixedTail(reg: BpfRegState): void {
+  if (reg.s32Min >= 0 && reg.smin >= -0x80000000n && reg.smax <= 0x7fffffffn) {
+    reg.smin = BigInt(reg.s32Min);
+    reg.smax = BigInt(reg.s32Max);
+    reg.umin = BigInt.asUintN(64, reg.smin);
+    reg.umax = BigInt.asUintN(64, reg.smax);
+    reg.varOff = tnumIntersect(reg.varOff, tnumRange(reg.umin, reg.umax));
+  }
+}
+const anyBig = fc.oneof(u64Arb, s64Arb, fc.bigInt({ min: -(1n << 70n), max: 1n << 70n }));
+const s32Arb = fc.oneof(fc.constantFrom(-0x80000000, -1, 0, 1, 7, 0x7fffffff), fc.integer({ min: -0x80000000, max: 0x7fffffff }));
+
+describe('allocation-free scalar helpers match the bigint formulation', () => {
+  it('lo32, lo32s, toU64, toS64 on any bigint', () => {
+    fc.assert(fc.property(anyBig, (x) => {
+      expect(lo32(x)).toBe(Number(x & LO32));
+      expect(lo32s(x)).toBe(Number(x & LO32) | 0);
+      expect(toU64(x)).toBe(BigInt.asUintN(64, x));
+      expect(toS64(x)).toBe(BigInt.asIntN(64, x));
+    }), { numRuns: 20000, seed: 31 });
+  });
+  it('tnumAdd and tnumSubregIsConst', () => {
+    const tn = fc.tuple(u64Arb, u64Arb, fc.boolean()).map(([v, m, n]) => ({ value: n ? v & ~m : v, mask: m }));
+    const small = fc.tuple(fc.bigInt({ min: 0n, max: 0x3fffffffn }), fc.bigInt({ min: 0n, max: 0x3fffffffn }), fc.boolean())
+      .map(([v, m, n]) => ({ value: n ? v & ~m : v, mask: m }));
+    const t = fc.oneof(tn, small);
+    fc.assert(fc.property(t, t, (a, b) => {
+      expect(tnumAdd(a, b)).toEqual(refTnumAdd(a, b));
+      expect(tnumSubregIsConst(a)).toBe((a.mask & LO32) === 0n);
+    }), { numRuns: 20000, seed: 32 });
+  });
+  it('markReg32Known', () => {
+    fc.assert(fc.property(regArb, anyBig, (r, imm) => {
+      const ref = { ...r };
+      refMarkReg32Known(ref, imm);
+      markReg32Known(r, imm);
+      expect(snap(r)).toBe(snap(ref));
+    }), { numRuns: 20000, seed: 33 });
+  });
+  it('the sign-extension step of regDeduceMixedBounds', () => {
+    // u32 bounds equal to the low halves of the 64-bit ones leave only the final step to act
+    const arb = fc.tuple(regArb, s32Arb, s32Arb, fc.boolean()).map(([r, a, b, asIs]) => {
+      if (!asIs) {
+        r.s32Min = Math.abs(a) | 0; r.s32Max = b;
+        r.smin = BigInt(r.s32Min); r.smax = BigInt(Math.max(r.s32Min, b));
+        r.umin = toU64(r.smin); r.umax = toU64(r.smax);
+      }
+      return r;
+    });
+    fc.assert(fc.property(arb, (r) => {
+      // the reference: the first part of regDeduceMixedBounds, then the earlier tail
+      const ref = { ...r };
+      regDeduceMixedBoundsHead(ref);
+      refDeduceMixedTail(ref);
+      regDeduceMixedBounds(r);
+      expect(snap(r)).toBe(snap(ref));
+    }), { numRuns: 20000, seed: 34 });
+  });
+});
+
+/** The first part of regDeduceMixedBounds (unchanged), in bigints. */
+function regDeduceMixedBoundsHead(reg: BpfRegState): void {
+  const u32Min = reg.u32Min, u32Max = reg.u32Max;
+  const lo = (x: bigint): number => Number(x & LO32);
+  if (u32Min > lo(reg.umin)) reg.umin += BigInt(u32Min - lo(reg.umin));
+  if (u32Max < lo(reg.umax)) reg.umax -= BigInt(lo(reg.umax) - u32Max);
+  if (u32Min > lo(reg.smin)) reg.smin += BigInt(u32Min - lo(reg.smin));
+  if (u32Max < lo(reg.smax)) reg.smax -= BigInt(lo(reg.smax) - u32Max);
+}

@@ -4,10 +4,7 @@
 // depend on nothing but their arguments. 64-bit bounds are bigint (u64 in
 // [0, 2^64), s64 in [-2^63, 2^63)); 32-bit bounds are numbers.
 import { RegType, BPF_ADD_CONST, BPF_ADD_CONST32, BPF_ADD_CONST64, type BpfRegState } from './reg.js';
-import {
-  type Tnum, U64_MASK, fls64, tnumRange, tnumIntersect, 
-  tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumUnknown, tnumStep,
-} from './tnum.js';
+import { type Tnum, U64_MASK, fls64, tnumIsConst, tnumSubregIsConst, tnumUnknown, tnumStep } from './tnum.js';
 
 export const U64_MAX = U64_MASK;
 export const S64_MIN = -(1n << 63n);
@@ -25,14 +22,22 @@ const LO32 = 0xffffffffn;
 
 // ---- integer conversions (C casts) ----------------------------------------
 
+// The casts return x itself when it is already in range: BigInt.asUintN and
+// asIntN allocate a fresh bigint even then.
 /** (u64)x */
-export const toU64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+export const toU64 = (x: bigint): bigint => (x >= 0n && x <= U64_MASK ? x : BigInt.asUintN(64, x));
 /** (s64)x */
-export const toS64 = (x: bigint): bigint => BigInt.asIntN(64, x);
-/** (u32) of a 64-bit value */
-export const lo32 = (x: bigint): number => Number(x & LO32);
+export const toS64 = (x: bigint): bigint => (x >= S64_MIN && x <= S64_MAX ? x : BigInt.asIntN(64, x));
+/** (u32) of a 64-bit value (split() keeps it free of bigint temporaries) */
+export const lo32 = (x: bigint): number => {
+  split(x);
+  return splitLo;
+};
 /** (s32) of a 64-bit value */
-export const lo32s = (x: bigint): number => Number(x & LO32) | 0;
+export const lo32s = (x: bigint): number => {
+  split(x);
+  return splitLo | 0;
+};
 /** (s32) of a 32-bit number */
 export const toS32 = (x: number): number => x | 0;
 /** (u32) of a 32-bit number */
@@ -94,9 +99,10 @@ export function setRegKnown(reg: BpfRegState, imm: bigint): void {
   reg.smax = reg.smin;
   reg.umin = u;
   reg.umax = u;
-  reg.s32Min = lo32s(u);
+  split(u);
+  reg.s32Min = splitLo | 0;
   reg.s32Max = reg.s32Min;
-  reg.u32Min = lo32(u);
+  reg.u32Min = splitLo;
   reg.u32Max = reg.u32Min;
 }
 
@@ -121,10 +127,21 @@ export function markRegConstZero(reg: BpfRegState, precise = false): void {
 
 /** __mark_reg32_known: only the low 32 bits become known. */
 export function markReg32Known(reg: BpfRegState, imm: bigint): void {
-  reg.varOff = tnumConstSubreg(reg.varOff, imm & LO32);
-  reg.s32Min = lo32s(imm);
+  // tnum_const_subreg on halves: tnum_or gives value (hi, c) and mask (hi mask & ~hi, 0)
+  const vo = reg.varOff;
+  split(imm);
+  const c = splitLo;
+  split(vo.value);
+  const vHi = splitHi, vLo = splitLo;
+  split(vo.mask);
+  const mHi = (splitHi & ~vHi) >>> 0;
+  reg.varOff = {
+    value: c === vLo ? vo.value : join64(vHi, c),
+    mask: mHi === splitHi && splitLo === 0 ? vo.mask : join64(mHi, 0),
+  };
+  reg.s32Min = c | 0;
   reg.s32Max = reg.s32Min;
-  reg.u32Min = lo32(imm);
+  reg.u32Min = c;
   reg.u32Max = reg.u32Min;
 }
 
@@ -365,12 +382,16 @@ export function regDeduceMixedBounds(reg: BpfRegState): void {
   if (u32Max < splitLo) reg.smax -= BigInt(splitLo - u32Max);
   // sign-extension pattern: the 64-bit range sits within s32 and s32 is non-negative
   if (reg.s32Min >= 0 && reg.smin >= S32_MIN_N && reg.smax <= S32_MAX_N) {
-    // s32 may be the empty [0, -1] of a dead branch: keep C's u64 wrap
-    reg.smin = BigInt(reg.s32Min);
-    reg.smax = BigInt(reg.s32Max);
-    reg.umin = toU64(reg.smin);
-    reg.umax = toU64(reg.smax);
-    reg.varOff = tnumIntersect(reg.varOff, tnumRange(reg.umin, reg.umax));
+    // s32 may be the empty [0, -1] of a dead branch: keep C's u64 wrap.
+    // Bounds that already hold these values keep their bigints (this runs every round).
+    const s32Min = reg.s32Min, s32Max = reg.s32Max;
+    if (!eqBN(reg.smin, s32Min)) reg.smin = BigInt(s32Min);
+    if (!eqBN(reg.smax, s32Max)) reg.smax = BigInt(s32Max);
+    if (!eqBN(reg.umin, s32Min)) reg.umin = reg.smin; // s32Min >= 0
+    if (s32Max < 0) reg.umax = toU64(reg.smax);
+    else if (!eqBN(reg.umax, s32Max)) reg.umax = reg.smax;
+    intersectRange64(reg.varOff, reg.umin, reg.umax);
+    setVarOffHalves(reg, ixVHi, ixVLo, ixMHi, ixMLo);
   }
 }
 
@@ -383,45 +404,61 @@ export function regDeduceBounds(reg: BpfRegState): void {
 /** (1 << fls(x)) - 1 for a u32 x: the mask tnum_range gives a range whose ends differ in x. */
 const lowMask32 = (x: number): number => (x === 0 ? 0 : x >= 0x80000000 ? 0xffffffff : (2 ** (32 - Math.clz32(x))) - 1);
 
+/** Results of intersectRange64: value and mask halves. */
+let ixVHi = 0, ixVLo = 0, ixMHi = 0, ixMLo = 0;
+
+/** tnum_intersect(t, tnum_range(min, max)) on u32 halves, into ixVHi/ixVLo/ixMHi/ixMLo. */
+function intersectRange64(t: Tnum, min: bigint, max: bigint): void {
+  split(t.value);
+  const vHi = splitHi, vLo = splitLo;
+  split(t.mask);
+  const mHi = splitHi, mLo = splitLo;
+  split(min);
+  const aHi = splitHi, aLo = splitLo;
+  split(max);
+  const xHi = (aHi ^ splitHi) >>> 0, xLo = (aLo ^ splitLo) >>> 0;
+  if (xHi >= 0x80000000) {
+    // the range is unknown: the intersection only normalizes t
+    ixVHi = (vHi & ~mHi) >>> 0;
+    ixVLo = (vLo & ~mLo) >>> 0;
+    ixMHi = mHi;
+    ixMLo = mLo;
+    return;
+  }
+  const dHi = lowMask32(xHi), dLo = xHi ? 0xffffffff : lowMask32(xLo);
+  ixMHi = (mHi & dHi) >>> 0;
+  ixMLo = (mLo & dLo) >>> 0;
+  ixVHi = ((vHi | (aHi & ~dHi)) & ~ixMHi) >>> 0;
+  ixVLo = ((vLo | (aLo & ~dLo)) & ~ixMLo) >>> 0;
+}
+
+/** reg.varOff = (value, mask) given as halves; keeps the object (or its bigints) where unchanged. */
+function setVarOffHalves(reg: BpfRegState, vHi: number, vLo: number, mHi: number, mLo: number): void {
+  const vo = reg.varOff;
+  split(vo.value);
+  const sameV = vHi === splitHi && vLo === splitLo;
+  split(vo.mask);
+  const sameM = mHi === splitHi && mLo === splitLo;
+  if (sameV && sameM) return;
+  reg.varOff = { value: sameV ? vo.value : join64(vHi, vLo), mask: sameM ? vo.mask : join64(mHi, mLo) };
+}
+
+/** bigint a equals number b (relational compares mix the two without allocating). */
+const eqBN = (a: bigint, b: number): boolean => !(a < b) && !(a > b);
+
 /**
  * __reg_bound_offset: learn var_off bits from the unsigned ranges. All on u32
  * halves; bigints are built only for a var_off that changed.
  */
 export function regBoundOffset(reg: BpfRegState): void {
-  const vo = reg.varOff;
-  split(vo.value);
-  const ovHi = splitHi, ovLo = splitLo;
-  split(vo.mask);
-  const omHi = splitHi, omLo = splitLo;
-  let vHi = ovHi, vLo = ovLo, mHi = omHi, mLo = omLo;
-  // r64 = tnum_range(umin, umax)
-  split(reg.umin);
-  const aHi = splitHi, aLo = splitLo;
-  split(reg.umax);
-  const xHi = (aHi ^ splitHi) >>> 0, xLo = (aLo ^ splitLo) >>> 0;
-  if (xHi < 0x80000000) {
-    // tnum_intersect(var_off, r64)
-    const dHi = lowMask32(xHi), dLo = xHi ? 0xffffffff : lowMask32(xLo);
-    const muHi = (mHi & dHi) >>> 0, muLo = (mLo & dLo) >>> 0;
-    vHi = ((vHi | (aHi & ~dHi)) & ~muHi) >>> 0;
-    vLo = ((vLo | (aLo & ~dLo)) & ~muLo) >>> 0;
-    mHi = muHi;
-    mLo = muLo;
-  } else {
-    // r64 is unknown: the intersection only normalizes var_off
-    vHi = (vHi & ~mHi) >>> 0;
-    vLo = (vLo & ~mLo) >>> 0;
-  }
+  intersectRange64(reg.varOff, reg.umin, reg.umax);
   // the low half: tnum_intersect(subreg(var64), tnum_range(u32_min, u32_max)),
   // then tnum_or(tnum_clear_subreg(var64), var32): the halves are disjoint tnums
   const lo = reg.u32Min;
   const delta = lowMask32((lo ^ reg.u32Max) >>> 0);
-  const mu32 = (mLo & delta) >>> 0;
-  vLo = ((vLo | ((lo & ~delta) >>> 0)) & ~mu32) >>> 0;
-  mLo = mu32;
-  const sameV = vHi === ovHi && vLo === ovLo;
-  if (sameV && mHi === omHi && mLo === omLo) return;
-  reg.varOff = { value: sameV ? vo.value : join64(vHi, vLo), mask: mHi === omHi && mLo === omLo ? vo.mask : join64(mHi, mLo) };
+  const mu32 = (ixMLo & delta) >>> 0;
+  const v32 = ((ixVLo | ((lo & ~delta) >>> 0)) & ~mu32) >>> 0;
+  setVarOffHalves(reg, ixVHi, v32, ixMHi, mu32);
 }
 
 /** reg_bounds_sync's fixed point for a constant whose ranges all agree. */

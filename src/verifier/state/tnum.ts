@@ -71,7 +71,17 @@ export function tnumArshift(a: Tnum, minShift: number, insnBitness: 32 | 64): Tn
   };
 }
 
+const B30 = 0x40000000n;
+
 export function tnumAdd(a: Tnum, b: Tnum): Tnum {
+  // All four below 2^30: the sums stay below 2^32, so the same steps run on numbers.
+  if (a.value < B30 && a.mask < B30 && b.value < B30 && b.mask < B30 && a.value >= 0n && a.mask >= 0n && b.value >= 0n && b.mask >= 0n) {
+    const am = Number(a.mask), bm = Number(b.mask);
+    const smN = am + bm;
+    const svN = Number(a.value) + Number(b.value);
+    const mu = ((((smN + svN) ^ svN) | am | bm) >>> 0);
+    return { value: BigInt((svN & ~mu) >>> 0), mask: BigInt(mu) };
+  }
   const sm = u64(a.mask + b.mask);
   const sv = u64(a.value + b.value);
   const sigma = u64(sm + sv);
@@ -186,7 +196,14 @@ export const tnumWithSubreg = (reg: Tnum, subreg: Tnum): Tnum =>
 export const tnumConstSubreg = (a: Tnum, value: number | bigint): Tnum =>
   tnumWithSubreg(a, tnumConst(BigInt.asUintN(32, BigInt(value))));
 
-export const tnumSubregIsConst = (a: Tnum): boolean => (a.mask & U32_MASK) === 0n;
+export function tnumSubregIsConst(a: Tnum): boolean {
+  // (mask & U32_MASK) === 0n without the bigint temporary, for the common masks
+  const m = a.mask;
+  if (m === U64_MASK) return false;
+  const n = Number(m);
+  if (n >= 0 && n <= MAX_SAFE) return n % TWO32 === 0;
+  return (m & U32_MASK) === 0n;
+}
 
 function swabBytes(x: bigint, bytes: number): bigint {
   let r = 0n;
