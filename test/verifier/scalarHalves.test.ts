@@ -8,7 +8,7 @@ import {
   lo32, lo32s, makeScalarUnknown, markReg32Known, regBoundOffset, regDeduceMixedBounds, setBoundsSwitches, setRegKnown,
   toS64, toU64, updateReg64Bounds, S64_MAX, U64_MAX,
 } from '../../src/verifier/state/scalar.js';
-import { tnumAdd, tnumConstSubreg, tnumIntersect, tnumRange, tnumStep, tnumSubregIsConst } from '../../src/verifier/state/tnum.js';
+import { tnumAdd, tnumConstSubreg, tnumIn, tnumIntersect, tnumRange, tnumStep, tnumSubregIsConst } from '../../src/verifier/state/tnum.js';
 
 const TWO64 = 1n << 64n;
 const SIGN64 = 1n << 63n;
@@ -211,3 +211,18 @@ function regDeduceMixedBoundsHead(reg: BpfRegState): void {
   if (u32Min > lo(reg.smin)) reg.smin += BigInt(u32Min - lo(reg.smin));
   if (u32Max < lo(reg.smax)) reg.smax -= BigInt(lo(reg.smax) - u32Max);
 }
+
+describe('tnumIn fast paths', () => {
+  it('match the bigint formulation', () => {
+    const tn = fc.tuple(u64Arb, u64Arb, fc.boolean(), fc.constantFrom('any', 'const', 'unknown', 'small'))
+      .map(([v, m, n, kind]) => {
+        const mask = kind === 'const' ? 0n : kind === 'unknown' ? U64_MAX : kind === 'small' ? m & 0xffffffffn : m;
+        return { value: n ? v & ~mask : kind === 'small' ? v & 0xffffffffn : v, mask };
+      });
+    fc.assert(fc.property(tn, tn, (a, b) => {
+      const ref = (b.mask & ~a.mask) ? false : a.value === (b.value & ~a.mask);
+      expect(tnumIn(a, b)).toBe(ref);
+      expect(tnumIn(a, a)).toBe(a.value === (a.value & ~a.mask));
+    }), { numRuns: 30000, seed: 35 });
+  });
+});

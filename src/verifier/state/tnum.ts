@@ -166,10 +166,23 @@ export function tnumIsAligned(a: Tnum, size: bigint): boolean {
   return ((a.value | a.mask) & (size - 1n)) === 0n;
 }
 
+const U32_MAX_N = 0xffffffffn;
+
 /** True if b is a subset of a. */
 export function tnumIn(a: Tnum, b: Tnum): boolean {
-  if (b.mask & ~a.mask) return false;
-  return a.value === (b.value & ~a.mask);
+  // regsafe's common cases without bigint temporaries: a known or unknown a,
+  // or everything within 32 bits.
+  const am = a.mask;
+  if (am === 0n) return b.mask === 0n && a.value === b.value;
+  if (am === U64_MASK && b.mask >= 0n && b.mask <= U64_MASK && b.value >= 0n && b.value <= U64_MASK) return a.value === 0n;
+  if (am > 0n && am <= U32_MAX_N && b.mask >= 0n && b.mask <= U32_MAX_N && b.value >= 0n && b.value <= U32_MAX_N) {
+    const m = Number(am);
+    if ((Number(b.mask) & ~m) !== 0) return false;
+    const v = (Number(b.value) & ~m) >>> 0;
+    return a.value >= v && a.value <= v;
+  }
+  if (b.mask & ~am) return false;
+  return a.value === (b.value & ~am);
 }
 
 /** True if the concrete u64 x is a member of a (test helper, not in the kernel). */
