@@ -5,10 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { BpfRegState } from '../../src/verifier/state/reg.js';
 import {
-  lo32, lo32s, makeScalarUnknown, markReg32Known, regBoundOffset, regDeduceMixedBounds, setBoundsSwitches, setRegKnown,
+  hi32s, lo32, lo32s, makeScalarUnknown, markReg32Known, regBoundOffset, regDeduceMixedBounds, setBoundsSwitches, setRegKnown,
   toS64, toU64, updateReg64Bounds, S64_MAX, U64_MAX,
 } from '../../src/verifier/state/scalar.js';
-import { tnumAdd, tnumConstSubreg, tnumIn, tnumIntersect, tnumRange, tnumStep, tnumSubregIsConst } from '../../src/verifier/state/tnum.js';
+import { tnumAdd, tnumAnd, tnumConstSubreg, tnumIn, tnumIntersect, tnumRange, tnumStep, tnumSubregIsConst } from '../../src/verifier/state/tnum.js';
 
 const TWO64 = 1n << 64n;
 const SIGN64 = 1n << 63n;
@@ -159,6 +159,7 @@ describe('allocation-free scalar helpers match the bigint formulation', () => {
     fc.assert(fc.property(anyBig, (x) => {
       expect(lo32(x)).toBe(Number(x & LO32));
       expect(lo32s(x)).toBe(Number(x & LO32) | 0);
+      expect(hi32s(x)).toBe(Number((x >> 32n) & LO32) | 0);
       expect(toU64(x)).toBe(BigInt.asUintN(64, x));
       expect(toS64(x)).toBe(BigInt.asIntN(64, x));
     }), { numRuns: 20000, seed: 31 });
@@ -224,5 +225,20 @@ describe('tnumIn fast paths', () => {
       expect(tnumIn(a, b)).toBe(ref);
       expect(tnumIn(a, a)).toBe(a.value === (a.value & ~a.mask));
     }), { numRuns: 30000, seed: 35 });
+  });
+});
+
+describe('tnumAnd fast path', () => {
+  it('matches the bigint formulation', () => {
+    const tn = fc.tuple(u64Arb, u64Arb, fc.boolean(), fc.boolean())
+      .map(([v, m, n, small]) => {
+        const mask = small ? m & 0xffffffffn : m;
+        const value = small ? v & 0xffffffffn : v;
+        return { value: n ? value & ~mask : value, mask };
+      });
+    fc.assert(fc.property(tn, tn, (a, b) => {
+      const v = a.value & b.value;
+      expect(tnumAnd(a, b)).toEqual({ value: v, mask: (a.value | a.mask) & (b.value | b.mask) & ~v });
+    }), { numRuns: 30000, seed: 36 });
   });
 });

@@ -18,6 +18,7 @@ const SLOT_CHAR: Record<number, string> = {
 };
 
 const BPF_LOG_ALIGNMENT = 40;
+const ALL_SLOTS = (1n << 64n) - 1n;
 const BPF_LOG_MIN_ALIGNMENT = 8;
 
 export const markRegScratched = (env: VerifierEnv, regno: number): void => {
@@ -32,7 +33,7 @@ export const markVerifierStateClean = (env: VerifierEnv): void => {
 };
 export const markVerifierStateScratched = (env: VerifierEnv): void => {
   env.scratchedRegs = (1 << MAX_BPF_REG) - 1;
-  env.scratchedStack = (1n << 64n) - 1n;
+  env.scratchedStack = ALL_SLOTS;
 };
 export const verifierStateScratched = (env: VerifierEnv): boolean => env.scratchedRegs !== 0 || env.scratchedStack !== 0n;
 

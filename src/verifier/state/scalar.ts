@@ -5,6 +5,12 @@
 // [0, 2^64), s64 in [-2^63, 2^63)); 32-bit bounds are numbers.
 import { RegType, BPF_ADD_CONST, BPF_ADD_CONST32, BPF_ADD_CONST64, type BpfRegState } from './reg.js';
 import { type Tnum, U64_MASK, fls64, tnumIsConst, tnumSubregIsConst, tnumUnknown, tnumStep } from './tnum.js';
+import {
+  split, splitHi, splitLo, join64, andNotEquals, intersectRange64, setVarOffHalves, eqBN, ixVHi, ixVLo, ixMHi, ixMLo, lowMask32,
+} from './halves.js';
+
+const TWO64 = 1n << 64n;
+const SIGN64 = 1n << 63n;
 
 export const U64_MAX = U64_MASK;
 export const S64_MIN = -(1n << 63n);
@@ -38,47 +44,17 @@ export const lo32s = (x: bigint): number => {
   split(x);
   return splitLo | 0;
 };
+/** (s32)(x >> 32) of a 64-bit value */
+export const hi32s = (x: bigint): number => {
+  split(x);
+  return splitHi | 0;
+};
 /** (s32) of a 32-bit number */
 export const toS32 = (x: number): number => x | 0;
 /** (u32) of a 32-bit number */
 export const toU32 = (x: number): number => x >>> 0;
 export const maxB = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 export const minB = (a: bigint, b: bigint): bigint => (a < b ? a : b);
-
-// ---- fast 64-bit splitting (hot path of reg_bounds_sync) --------------------
-
-const TWO32 = 4294967296;
-const TWO64 = 1n << 64n;
-const SIGN64 = 1n << 63n;
-const MAX_SAFE = 9007199254740991;
-/** Scratch results of split(): high and low 32 bits as u32 numbers. */
-let splitHi = 0;
-let splitLo = 0;
-
-/** Two's-complement high/low u32 halves of a u64 or s64 bigint, avoiding bigint ops when exact. */
-function split(x: bigint): void {
-  const n = Number(x);
-  if (n >= 0 && n < TWO32) {
-    splitLo = n;
-    splitHi = 0;
-  } else if (n >= 0 && n <= MAX_SAFE) {
-    splitLo = n % TWO32;
-    splitHi = (n - splitLo) / TWO32;
-  } else if (n < 0 && n >= -MAX_SAFE) {
-    const h = Math.floor(n / TWO32);
-    splitLo = n - h * TWO32;
-    splitHi = h >>> 0;
-  } else if (x === U64_MASK) {
-    splitHi = 0xffffffff; splitLo = 0xffffffff;
-  } else if (x === S64_MIN) {
-    splitHi = 0x80000000; splitLo = 0;
-  } else if (x === S64_MAX) {
-    splitHi = 0x7fffffff; splitLo = 0xffffffff;
-  } else {
-    splitLo = Number(x & LO32);
-    splitHi = Number((x >> 32n) & LO32);
-  }
-}
 
 /** tnum_unknown shared by every unknown scalar (tnums are never mutated in place). */
 const UNKNOWN_TNUM: Tnum = tnumUnknown();
@@ -216,24 +192,6 @@ export function setBoundsSwitches(s: { noTnumSingleValue: boolean; addSubWrapUnb
   plainTnumBounds = s.noTnumSingleValue;
   boundsFlags.wrapUnbounded = s.addSubWrapUnbounded;
   boundsFlags.mulUnsignedOnly = s.mulUnsignedOnly;
-}
-
-/** u64 from two u32 halves, with one bigint allocation when the value is below 2^53. */
-function join64(hi: number, lo: number): bigint {
-  if (hi === 0) return BigInt(lo);
-  if (hi < 0x200000) return BigInt(hi * TWO32 + lo);
-  if (hi === 0xffffffff && lo === 0xffffffff) return U64_MASK;
-  return (BigInt(hi) << 32n) | BigInt(lo);
-}
-
-/** (x & ~m) === v for u64 x, m, v, on u32 halves (no bigint temporaries). */
-function andNotEquals(x: bigint, m: bigint, v: bigint): boolean {
-  split(x);
-  const xHi = splitHi, xLo = splitLo;
-  split(m);
-  const mHi = splitHi, mLo = splitLo;
-  split(v);
-  return ((xHi & ~mHi) >>> 0) === splitHi && ((xLo & ~mLo) >>> 0) === splitLo;
 }
 
 export function updateReg64Bounds(reg: BpfRegState): void {
@@ -400,51 +358,6 @@ export function regDeduceBounds(reg: BpfRegState): void {
   reg64DeduceBounds(reg);
   regDeduceMixedBounds(reg);
 }
-
-/** (1 << fls(x)) - 1 for a u32 x: the mask tnum_range gives a range whose ends differ in x. */
-const lowMask32 = (x: number): number => (x === 0 ? 0 : x >= 0x80000000 ? 0xffffffff : (2 ** (32 - Math.clz32(x))) - 1);
-
-/** Results of intersectRange64: value and mask halves. */
-let ixVHi = 0, ixVLo = 0, ixMHi = 0, ixMLo = 0;
-
-/** tnum_intersect(t, tnum_range(min, max)) on u32 halves, into ixVHi/ixVLo/ixMHi/ixMLo. */
-function intersectRange64(t: Tnum, min: bigint, max: bigint): void {
-  split(t.value);
-  const vHi = splitHi, vLo = splitLo;
-  split(t.mask);
-  const mHi = splitHi, mLo = splitLo;
-  split(min);
-  const aHi = splitHi, aLo = splitLo;
-  split(max);
-  const xHi = (aHi ^ splitHi) >>> 0, xLo = (aLo ^ splitLo) >>> 0;
-  if (xHi >= 0x80000000) {
-    // the range is unknown: the intersection only normalizes t
-    ixVHi = (vHi & ~mHi) >>> 0;
-    ixVLo = (vLo & ~mLo) >>> 0;
-    ixMHi = mHi;
-    ixMLo = mLo;
-    return;
-  }
-  const dHi = lowMask32(xHi), dLo = xHi ? 0xffffffff : lowMask32(xLo);
-  ixMHi = (mHi & dHi) >>> 0;
-  ixMLo = (mLo & dLo) >>> 0;
-  ixVHi = ((vHi | (aHi & ~dHi)) & ~ixMHi) >>> 0;
-  ixVLo = ((vLo | (aLo & ~dLo)) & ~ixMLo) >>> 0;
-}
-
-/** reg.varOff = (value, mask) given as halves; keeps the object (or its bigints) where unchanged. */
-function setVarOffHalves(reg: BpfRegState, vHi: number, vLo: number, mHi: number, mLo: number): void {
-  const vo = reg.varOff;
-  split(vo.value);
-  const sameV = vHi === splitHi && vLo === splitLo;
-  split(vo.mask);
-  const sameM = mHi === splitHi && mLo === splitLo;
-  if (sameV && sameM) return;
-  reg.varOff = { value: sameV ? vo.value : join64(vHi, vLo), mask: sameM ? vo.mask : join64(mHi, mLo) };
-}
-
-/** bigint a equals number b (relational compares mix the two without allocating). */
-const eqBN = (a: bigint, b: number): boolean => !(a < b) && !(a > b);
 
 /**
  * __reg_bound_offset: learn var_off bits from the unsigned ranges. All on u32

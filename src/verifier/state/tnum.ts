@@ -101,7 +101,23 @@ export function tnumSub(a: Tnum, b: Tnum): Tnum {
 
 export const tnumNeg = (a: Tnum): Tnum => tnumSub({ value: 0n, mask: 0n }, a);
 
+/** The low 32 bits of a u64 as a number, without bigint temporaries for the common values. */
+function low32(x: bigint): number {
+  if (x === U64_MASK) return 0xffffffff;
+  const n = Number(x);
+  if (n >= 0 && n <= MAX_SAFE) return n % TWO32;
+  return Number(x & U32_MASK);
+}
+
+const fitsU32 = (t: Tnum): boolean => t.value >= 0n && t.value <= U32_MASK && t.mask >= 0n && t.mask <= U32_MASK;
+
 export function tnumAnd(a: Tnum, b: Tnum): Tnum {
+  // AND with a 32-bit tnum (the usual `r &= K`) has no high bits: the low halves on numbers.
+  if (fitsU32(b) || fitsU32(a)) {
+    const av = low32(a.value), am = low32(a.mask), bv = low32(b.value), bm = low32(b.mask);
+    const v = (av & bv) >>> 0;
+    return { value: BigInt(v), mask: BigInt(((av | am) & (bv | bm) & ~v) >>> 0) };
+  }
   const alpha = a.value | a.mask;
   const beta = b.value | b.mask;
   const v = a.value & b.value;
