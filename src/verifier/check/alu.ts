@@ -16,7 +16,7 @@ import {
   tnumArshift, tnumSubreg, tnumIsConst, tnumSubregIsConst, tnumBswap16, tnumBswap32, tnumBswap64,
 } from '../state/tnum.js';
 import {
-  S64_MIN, S64_MAX, U64_MAX, S32_MIN, S32_MAX, U32_MAX, toU64, toS64,
+  S64_MIN, S64_MAX, U64_MAX, S32_MIN, S32_MAX, U32_MAX, toU64, toS64, lo32,
   markRegKnown, markReg32Known, markRegUnknown, markRegUnbounded, markReg64Unbounded,
   markReg32Unbounded, updateReg32Bounds, updateRegBounds, regBoundsSync, clearScalarId, boundsFlags,
 } from '../state/scalar.js';
@@ -247,12 +247,11 @@ function s64FromU64(dst: BpfRegState): void {
 export function scalar32MinMaxAnd(dst: BpfRegState, src: BpfRegState): void {
   const srcKnown = tnumSubregIsConst(src.varOff);
   const dstKnown = tnumSubregIsConst(dst.varOff);
-  const v32 = tnumSubreg(dst.varOff);
   if (srcKnown && dstKnown) {
-    markReg32Known(dst, v32.value);
+    markReg32Known(dst, dst.varOff.value);
     return;
   }
-  dst.u32Min = Number(v32.value);
+  dst.u32Min = lo32(dst.varOff.value);
   dst.u32Max = Math.min(dst.u32Max, src.u32Max);
   s32FromU32(dst);
 }
@@ -271,13 +270,12 @@ export function scalarMinMaxAnd(dst: BpfRegState, src: BpfRegState): void {
 export function scalar32MinMaxOr(dst: BpfRegState, src: BpfRegState): void {
   const srcKnown = tnumSubregIsConst(src.varOff);
   const dstKnown = tnumSubregIsConst(dst.varOff);
-  const v32 = tnumSubreg(dst.varOff);
   if (srcKnown && dstKnown) {
-    markReg32Known(dst, v32.value);
+    markReg32Known(dst, dst.varOff.value);
     return;
   }
   dst.u32Min = Math.max(dst.u32Min, src.u32Min);
-  dst.u32Max = Number(v32.value | v32.mask);
+  dst.u32Max = (lo32(dst.varOff.value) | lo32(dst.varOff.mask)) >>> 0;
   s32FromU32(dst);
 }
 
@@ -295,13 +293,12 @@ export function scalarMinMaxOr(dst: BpfRegState, src: BpfRegState): void {
 export function scalar32MinMaxXor(dst: BpfRegState, src: BpfRegState): void {
   const srcKnown = tnumSubregIsConst(src.varOff);
   const dstKnown = tnumSubregIsConst(dst.varOff);
-  const v32 = tnumSubreg(dst.varOff);
   if (srcKnown && dstKnown) {
-    markReg32Known(dst, v32.value);
+    markReg32Known(dst, dst.varOff.value);
     return;
   }
-  dst.u32Min = Number(v32.value);
-  dst.u32Max = Number(v32.value | v32.mask);
+  dst.u32Min = lo32(dst.varOff.value);
+  dst.u32Max = (lo32(dst.varOff.value) | lo32(dst.varOff.mask)) >>> 0;
   s32FromU32(dst);
 }
 

@@ -7,9 +7,9 @@ import {
 import type { Insn } from '../../isa/insn.js';
 import { type VerifierEnv, VerifierError, EINVAL, EACCES, verbose, verboseInvariants } from '../state/env.js';
 import { RegType, PTR_MAYBE_NULL, BPF_ADD_CONST, BPF_ADD_CONST32, BPF_ADD_CONST64, type BpfRegState } from '../state/reg.js';
-import { S64_MIN, S64_MAX, U64_MAX, newRegState, cloneReg } from '../state/regState.js';
+import { S64_MIN, S64_MAX, U64_MAX, newRegState, cloneReg, scratchKnownScalar } from '../state/regState.js';
 import { tnumAdd, tnumSub, tnumIsConst } from '../state/tnum.js';
-import { markRegUnknown, markReg32Unbounded, regBoundsSync, markRegKnown, isRegConst, regConstValue, regBoundsSanityReset } from '../state/scalar.js';
+import { markRegUnknown, markReg32Unbounded, regBoundsSync, isRegConst, regConstValue, regBoundsSanityReset } from '../state/scalar.js';
 import {
   adjustScalarForInsn, scalarForkKind, applyScalarFork, 
 } from './alu.js';
@@ -19,6 +19,9 @@ import { markChainPrecision } from '../precision/backtrack.js';
 import { pushStack } from '../state/states.js';
 import { regTypeStr } from '../log/regfmt.js';
 import { movImm, movReg, movSharesId } from './mov.js';
+
+/** The immediate operand of an ALU insn (scratchKnownScalar). */
+const immSrc = newRegState();
 
 const BPF_ADDR_SPACE_CAST = 1;
 const BPF_MAX_VAR_OFF = 1 << 29;
@@ -183,9 +186,7 @@ function adjustRegMinMaxVals(env: VerifierEnv, insn: Insn): void {
       markChainPrecision(env, insn.src);
     }
   } else {
-    src = newRegState();
-    src.type = RegType.SCALAR_VALUE;
-    markRegKnown(src, BigInt(insn.imm));
+    src = scratchKnownScalar(immSrc, BigInt(insn.imm));
     if (ptrReg) {
       adjustPtrMinMaxVals(env, insn, ptrReg, src);
       return;

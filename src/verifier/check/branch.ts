@@ -8,7 +8,7 @@ import {
 } from '../../isa/opcode.js';
 import { RegType, PTR_MAYBE_NULL, type BpfRegState } from '../state/reg.js';
 import {
-  type Tnum, tnumSubreg, tnumIsConst, tnumOverlap, tnumIntersect, tnumWithSubreg, tnumOr,
+  type Tnum, tnumSubreg, tnumSubregIsConst, tnumIsConst, tnumOverlap, tnumIntersect, tnumWithSubreg, tnumOr,
   tnumAnd, tnumConst,
 } from '../state/tnum.js';
 import {
@@ -62,16 +62,11 @@ export function revOpcode(opcode: number): number {
 
 /** is_scalar_branch_taken: 1 taken, 0 not taken, -1 unknown. */
 export function isScalarBranchTaken(reg1: BpfRegState, reg2: BpfRegState, opcode: number, is32: boolean): BranchOutcome {
-  let t1: Tnum = is32 ? tnumSubreg(reg1.varOff) : reg1.varOff;
-  let t2: Tnum = is32 ? tnumSubreg(reg2.varOff) : reg2.varOff;
-  const umin1 = is32 ? BigInt(reg1.u32Min) : reg1.umin;
-  const umax1 = is32 ? BigInt(reg1.u32Max) : reg1.umax;
-  const smin1 = is32 ? BigInt(reg1.s32Min) : reg1.smin;
-  const smax1 = is32 ? BigInt(reg1.s32Max) : reg1.smax;
-  const umin2 = is32 ? BigInt(reg2.u32Min) : reg2.umin;
-  const umax2 = is32 ? BigInt(reg2.u32Max) : reg2.umax;
-  const smin2 = is32 ? BigInt(reg2.s32Min) : reg2.smin;
-  const smax2 = is32 ? BigInt(reg2.s32Max) : reg2.smax;
+  if (is32) return isScalarBranchTaken32(reg1, reg2, opcode);
+  let t1: Tnum = reg1.varOff;
+  let t2: Tnum = reg2.varOff;
+  const umin1 = reg1.umin, umax1 = reg1.umax, smin1 = reg1.smin, smax1 = reg1.smax;
+  const umin2 = reg2.umin, umax2 = reg2.umax, smin2 = reg2.smin, smax2 = reg2.smax;
 
   switch (opcode) {
     case BPF_JEQ:
@@ -81,21 +76,66 @@ export function isScalarBranchTaken(reg1: BpfRegState, reg2: BpfRegState, opcode
       const differ = !tnumOverlap(t1, t2) ||
         umin1 > umax2 || umax1 < umin2 ||
         smin1 > smax2 || smax1 < smin2 ||
-        (!is32 && (reg1.u32Min > reg2.u32Max || reg1.u32Max < reg2.u32Min ||
-          reg1.s32Min > reg2.s32Max || reg1.s32Max < reg2.s32Min));
+        reg1.u32Min > reg2.u32Max || reg1.u32Max < reg2.u32Min ||
+        reg1.s32Min > reg2.s32Max || reg1.s32Max < reg2.s32Min;
       if (differ) return eq ? 0 : 1;
       break;
     }
     case BPF_JSET: {
-      if (!isRegConst(reg2, is32)) {
+      if (!isRegConst(reg2, false)) {
         const tr = reg1; reg1 = reg2; reg2 = tr;
         const tt = t1; t1 = t2; t2 = tt;
       }
-      if (!isRegConst(reg2, is32)) return -1;
+      if (!isRegConst(reg2, false)) return -1;
       if ((~t1.mask & t1.value) & t2.value) return 1;
       if (!((t1.mask | t1.value) & t2.value)) return 0;
       break;
     }
+    default:
+      return rangeBranchTaken(opcode, umin1, umax1, smin1, smax1, umin2, umax2, smin2, smax2);
+  }
+  return -1;
+}
+
+/**
+ * The 32-bit half of is_scalar_branch_taken: the subregister tnums and the
+ * u32/s32 bounds, all on numbers (the low halves of var_off via lo32).
+ */
+function isScalarBranchTaken32(reg1: BpfRegState, reg2: BpfRegState, opcode: number): BranchOutcome {
+  switch (opcode) {
+    case BPF_JEQ:
+    case BPF_JNE: {
+      const eq = opcode === BPF_JEQ;
+      const v1 = lo32(reg1.varOff.value), v2 = lo32(reg2.varOff.value);
+      if (tnumSubregIsConst(reg1.varOff) && tnumSubregIsConst(reg2.varOff)) return (v1 === v2) === eq ? 1 : 0;
+      // tnum_overlap of the subregisters: the known low bits of both agree
+      const mu = (~lo32(reg1.varOff.mask) & ~lo32(reg2.varOff.mask)) >>> 0;
+      const differ = ((v1 & mu) >>> 0) !== ((v2 & mu) >>> 0) ||
+        reg1.u32Min > reg2.u32Max || reg1.u32Max < reg2.u32Min ||
+        reg1.s32Min > reg2.s32Max || reg1.s32Max < reg2.s32Min;
+      if (differ) return eq ? 0 : 1;
+      return -1;
+    }
+    case BPF_JSET: {
+      if (!isRegConst(reg2, true)) {
+        const tr = reg1; reg1 = reg2; reg2 = tr;
+      }
+      if (!isRegConst(reg2, true)) return -1;
+      const v1 = lo32(reg1.varOff.value), m1 = lo32(reg1.varOff.mask), v2 = lo32(reg2.varOff.value);
+      if ((~m1 & v1 & v2) >>> 0) return 1;
+      if (!(((m1 | v1) & v2) >>> 0)) return 0;
+      return -1;
+    }
+    default:
+      return rangeBranchTaken(opcode, reg1.u32Min, reg1.u32Max, reg1.s32Min, reg1.s32Max,
+        reg2.u32Min, reg2.u32Max, reg2.s32Min, reg2.s32Max);
+  }
+}
+
+/** The range rules of is_scalar_branch_taken, for 64-bit (bigint) or 32-bit (number) bounds. */
+function rangeBranchTaken<T extends bigint | number>(opcode: number, umin1: T, umax1: T, smin1: T, smax1: T,
+  umin2: T, umax2: T, smin2: T, smax2: T): BranchOutcome {
+  switch (opcode) {
     case BPF_JGT:
       if (umin1 > umax2) return 1;
       if (umax1 <= umin2) return 0;

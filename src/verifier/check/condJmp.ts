@@ -6,7 +6,7 @@ import { type VerifierEnv, VerifierError, EINVAL, EACCES, ENOMEM, verbose, verbo
 import { RegType, PTR_MAYBE_NULL, BPF_ADD_CONST, BPF_ADD_CONST32, type BpfRegState } from '../state/reg.js';
 import { markPtrNotNullReg, markPtrOrNullRegs } from './mapAccess.js';
 import { BPF_REG_SIZE, type BpfFuncState, type BpfStackState, type BpfVerifierState } from '../state/state.js';
-import { copyRegState, copyRegisterState, newRegState } from '../state/regState.js';
+import { copyRegState, copyRegisterState, newRegState, scratchKnownScalar } from '../state/regState.js';
 import { markRegKnown, markRegUnknown, regBoundsSync, clearScalarId } from '../state/scalar.js';
 import { tnumAdd } from '../state/tnum.js';
 import { scalar32MinMaxAdd, scalarMinMaxAdd } from './alu.js';
@@ -21,6 +21,10 @@ import { exploredBucket, newIdMap, regsExact } from '../pruning/pruning.js';
 import { sameCallsites, frameInsnIdx } from '../state/frames.js';
 import { tryMatchPktPointers } from './packetAccess.js';
 import { zextReg32 } from '../state/coerce.js';
+
+/** The immediate operand of a conditional jump and its copy for the other branch (scratchKnownScalar). */
+const immSrc = newRegState();
+const immFake1 = newRegState();
 
 function collectLinkedRegs(env: VerifierEnv, vstate: BpfVerifierState, id: number, out: LinkedReg[]): void {
   id = id & ~BPF_ADD_CONST;
@@ -170,9 +174,7 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): number {
       verbose(env, 'BPF_JMP/JMP32 uses reserved fields\n');
       throw new VerifierError(EINVAL, 'jmp');
     }
-    src = newRegState();
-    src.type = RegType.SCALAR_VALUE;
-    markRegKnown(src, BigInt(insn.imm));
+    src = scratchKnownScalar(immSrc, BigInt(insn.imm));
     if (dst.type === RegType.PTR_TO_STACK) insnFlags |= INSN_F_DST_REG_STACK;
   }
   if (insnFlags) pushJmpHistory(env, thisBranch, insnFlags, 0n);
@@ -204,7 +206,7 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): number {
     msgs = regSetMinMax(otherRegs[insn.dst] as BpfRegState, otherRegs[insn.src] as BpfRegState, dst, src, opcode, isJmp32);
   } else {
     const fake0 = src;
-    const fake1 = newRegState();
+    const fake1 = immFake1;
     copyRegState(fake1, fake0);
     msgs = regSetMinMax(otherRegs[insn.dst] as BpfRegState, fake0, dst, fake1, opcode, isJmp32);
   }

@@ -5,7 +5,7 @@
 import type { MapSpec } from '../../isa/program.js';
 import { type VerifierEnv, VerifierError, Unsupported, EACCES, EFAULT, verbose } from '../state/env.js';
 import { RegType, type BpfRegState } from '../state/reg.js';
-import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState } from '../state/state.js';
+import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, slotBit } from '../state/state.js';
 import { tnumIsConst } from '../state/tnum.js';
 import { regTypeStr, tnumStrn } from '../log/regfmt.js';
 import { checkRegArg, curRegs, RegArgType } from './regArg.js';
@@ -96,7 +96,7 @@ function checkStackRangeInitialized(env: VerifierEnv, regno: number, reg: BpfReg
       if (konst) fail(env, EACCES, `invalid read from stack R${regno} off ${minOff}+${i - minOff} size ${accessSize}`);
       fail(env, EACCES, `invalid read from stack R${regno} var_off ${tnumStrn(reg.varOff)}+${i - minOff} size ${accessSize}`);
     }
-    bpfMarkStackRead(env, reg.frameno, env.insnIdx, 1n << BigInt(spi));
+    bpfMarkStackRead(env, reg.frameno, env.insnIdx, slotBit(spi));
   }
 }
 

@@ -20,6 +20,10 @@ import { coerceRegToSize, coerceRegToSizeSx } from '../state/coerce.js';
 
 export const enum Access { READ, WRITE }
 
+/** (s64)var_off.value of a constant offset, skipping the bigint cast for the usual 0. */
+const constVarOff = (reg: BpfRegState): number =>
+  reg.varOff.value === 0n ? 0 : Number(BigInt.asIntN(64, reg.varOff.value));
+
 const funcOf = (env: VerifierEnv, reg: BpfRegState): BpfFuncState => env.curState.frame[reg.frameno] as BpfFuncState;
 
 const strictAlignment = (env: VerifierEnv): boolean =>
@@ -40,8 +44,12 @@ function checkPtrAlignment(env: VerifierEnv, reg: BpfRegState, off: number, size
     default: return; // others: not modelled under strict alignment
   }
   if (!strict || size === 1) return;
-  const regOff = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
-  if (!tnumIsAligned(regOff, BigInt(size))) {
+  // tnum_add(var_off, const) of a known-zero var_off is the constant itself
+  const c = reg.off + off;
+  const aligned = reg.varOff.value === 0n && reg.varOff.mask === 0n && (c | 0) === c
+    ? (c & (size - 1)) === 0
+    : tnumIsAligned(tnumAdd(reg.varOff, tnumConst(BigInt(c))), BigInt(size));
+  if (!aligned) {
     verbose(env, `misaligned ${desc}access off ${tnumStrn(reg.varOff)}+${reg.off}+${off} size ${size}\n`);
     throw new VerifierError(EACCES, 'misaligned');
   }
@@ -55,7 +63,7 @@ export function checkStackAccessWithinBounds(env: VerifierEnv, regno: number, of
   let minOff: number;
   let maxOff: number;
   if (tnumIsConst(reg.varOff)) {
-    minOff = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
+    minOff = constVarOff(reg) + off;
     maxOff = minOff + accessSize;
   } else {
     if (reg.smax >= BigInt(BPF_MAX_VAR_OFF) || reg.smin <= -BigInt(BPF_MAX_VAR_OFF)) {
@@ -91,10 +99,10 @@ export function checkMemAccess(env: VerifierEnv, insnIdx: number, regno: number,
       if (!tnumIsConst(reg.varOff)) {
         checkStackReadVarOff(env, regno, off, size, valueRegno, state);
       } else {
-        checkStackReadFixedOff(env, state, off + Number(BigInt.asIntN(64, reg.varOff.value)), size, valueRegno);
+        checkStackReadFixedOff(env, state, off + constVarOff(reg), size, valueRegno);
       }
     } else if (tnumIsConst(reg.varOff)) {
-      checkStackWriteFixedOff(env, state, off + Number(BigInt.asIntN(64, reg.varOff.value)), size, valueRegno, insnIdx);
+      checkStackWriteFixedOff(env, state, off + constVarOff(reg), size, valueRegno, insnIdx);
     } else {
       checkStackWriteVarOff(env, state, regno, off, size, valueRegno, insnIdx);
     }

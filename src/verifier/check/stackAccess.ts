@@ -5,9 +5,9 @@ import type { Insn } from '../../isa/insn.js';
 import { INSN_F_STACK_ACCESS, INSN_F_SPI_SHIFT } from '../../history/history.js';
 import { type VerifierEnv, VerifierError, EACCES, EINVAL, verbose } from '../state/env.js';
 import { RegType, BPF_ADD_CONST, REG_LIVE_WRITTEN, type BpfRegState } from '../state/reg.js';
-import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState } from '../state/state.js';
-import { copyRegisterState, newStackSlot, newRegState } from '../state/regState.js';
-import { markRegConstZero, markRegKnown, markRegUnknown, getRegWidth, registerIsNull, clearScalarId } from '../state/scalar.js';
+import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, slotBit } from '../state/state.js';
+import { copyRegisterState, newStackSlot, newRegState, scratchKnownScalar } from '../state/regState.js';
+import { markRegConstZero, markRegUnknown, getRegWidth, registerIsNull, clearScalarId } from '../state/scalar.js';
 import { tnumIsConst } from '../state/tnum.js';
 import { tnumStrn as tnumStr } from '../log/regfmt.js';
 import { markStackSlotScratched } from '../log/logState.js';
@@ -15,6 +15,9 @@ import { pushJmpHistory } from '../state/history.js';
 import { markChainPrecision } from '../precision/backtrack.js';
 import { bpfMarkStackRead, bpfMarkStackWrite } from '../liveness/liveness.js';
 import { curFrame } from './regArg.js';
+
+/** The immediate of a BPF_ST spill (scratchKnownScalar). */
+const immReg = newRegState();
 
 const insnStackAccessFlags = (frameno: number, spi: number): number => INSN_F_STACK_ACCESS | (spi << INSN_F_SPI_SHIFT) | frameno;
 
@@ -89,7 +92,7 @@ export function checkStackWriteFixedOff(env: VerifierEnv, state: BpfFuncState, o
   const reg = valueRegno >= 0 ? (cur.regs[valueRegno] as BpfRegState) : null;
   const slot = state.stack[spi] as BpfStackState;
 
-  if (!(off % BPF_REG_SIZE) && size === BPF_REG_SIZE) bpfMarkStackWrite(env, state.frameno, 1n << BigInt(spi));
+  if (!(off % BPF_REG_SIZE) && size === BPF_REG_SIZE) bpfMarkStackWrite(env, state.frameno, slotBit(spi));
   markStackSlotScratched(env, spi);
 
   if (reg && !(off % BPF_REG_SIZE) && reg.type === RegType.SCALAR_VALUE && env.bpfCapable) {
@@ -98,10 +101,7 @@ export function checkStackWriteFixedOff(env: VerifierEnv, state: BpfFuncState, o
     saveRegisterState(state, spi, reg, size);
     if (!fits) clearScalarId(slot.spilledPtr);
   } else if (!reg && !(off % BPF_REG_SIZE) && isBpfStMem(insn) && env.bpfCapable) {
-    const tmp = newRegState();
-    markRegKnown(tmp, BigInt(insn.imm));
-    tmp.type = RegType.SCALAR_VALUE;
-    saveRegisterState(state, spi, tmp, size);
+    saveRegisterState(state, spi, scratchKnownScalar(immReg, BigInt(insn.imm)), size);
   } else if (reg && isSpillableRegtype(reg.type)) {
     if (size !== BPF_REG_SIZE) {
       verbose(env, 'invalid size of register spill\n');
@@ -187,7 +187,7 @@ export function checkStackReadFixedOff(env: VerifierEnv, regState: BpfFuncState,
   const stype = slot.slotType;
   const reg = slot.spilledPtr;
   markStackSlotScratched(env, spi);
-  bpfMarkStackRead(env, regState.frameno, env.insnIdx, 1n << BigInt(spi));
+  bpfMarkStackRead(env, regState.frameno, env.insnIdx, slotBit(spi));
 
   if (isSpilledReg(slot)) {
     let spillSize = 1;
@@ -280,7 +280,7 @@ function checkStackRangeInitialized(env: VerifierEnv, regno: number, off: number
   // Reads through variable offsets mark every slot of the range as read.
   for (let i = minOff; i < maxOff; i += 1) {
     const spi = Math.floor((-i - 1) / BPF_REG_SIZE);
-    bpfMarkStackRead(env, state.frameno, env.insnIdx, 1n << BigInt(spi));
+    bpfMarkStackRead(env, state.frameno, env.insnIdx, slotBit(spi));
   }
 }
 

@@ -9,13 +9,15 @@ import { insnSuccessors } from '../cfg/scc.js';
 import { containingSubprog } from '../state/subprogInfo.js';
 import { fmtStackMask } from '../log/regfmt.js';
 import { markStackSlotRead, markStackSlotWritten } from './chain.js';
+import { hi32s, lo32s } from '../state/scalar.js';
 import type { Callchain, FuncInstance, PerFrameMasks } from '../state/analysis.js';
 
 const U64_ALL = (1n << 64n) - 1n;
 
 
-const lo32 = (m: bigint): number => Number(m & 0xffffffffn) | 0;
-const hi32 = (m: bigint): number => Number((m >> 32n) & 0xffffffffn) | 0;
+// The halves of a stack mask as s32 (no bigint temporaries).
+const lo32 = lo32s;
+const hi32 = hi32s;
 const join64 = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
 

@@ -3,7 +3,7 @@
 import { MAX_BPF_REG } from '../../isa/opcode.js';
 import { type VerifierEnv, verbose } from '../state/env.js';
 import { REG_LIVE_DONE, REG_LIVE_READ, REG_LIVE_WRITTEN, RegType } from '../state/reg.js';
-import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfVerifierState } from '../state/state.js';
+import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfVerifierState, slotBit } from '../state/state.js';
 import { formatRegState, type RegFmtOpts } from './regfmt.js';
 import { mapInfoFor } from './regfmt.js';
 
@@ -18,13 +18,14 @@ const SLOT_CHAR: Record<number, string> = {
 };
 
 const BPF_LOG_ALIGNMENT = 40;
+const ALL_SLOTS = (1n << 64n) - 1n;
 const BPF_LOG_MIN_ALIGNMENT = 8;
 
 export const markRegScratched = (env: VerifierEnv, regno: number): void => {
   env.scratchedRegs |= 1 << regno;
 };
 export const markStackSlotScratched = (env: VerifierEnv, spi: number): void => {
-  env.scratchedStack |= 1n << BigInt(spi);
+  env.scratchedStack |= slotBit(spi);
 };
 export const markVerifierStateClean = (env: VerifierEnv): void => {
   env.scratchedRegs = 0;
@@ -32,7 +33,7 @@ export const markVerifierStateClean = (env: VerifierEnv): void => {
 };
 export const markVerifierStateScratched = (env: VerifierEnv): void => {
   env.scratchedRegs = (1 << MAX_BPF_REG) - 1;
-  env.scratchedStack = (1n << 64n) - 1n;
+  env.scratchedStack = ALL_SLOTS;
 };
 export const verifierStateScratched = (env: VerifierEnv): boolean => env.scratchedRegs !== 0 || env.scratchedStack !== 0n;
 
@@ -55,7 +56,7 @@ export function printVerifierState(env: VerifierEnv, vstate: BpfVerifierState, f
     out += ` R${i}${chain ? livenessSuffix(reg.live) : ''}=${formatRegState(reg, fmt)}`;
   }
   for (let i = 0; i < state.allocatedStack / BPF_REG_SIZE; i++) {
-    if (!printAll && !(env.scratchedStack & (1n << BigInt(i)))) continue;
+    if (!printAll && !(env.scratchedStack & slotBit(i))) continue;
     const slot = state.stack[i];
     if (!slot) continue;
     let types = '';

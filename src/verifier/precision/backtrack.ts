@@ -277,17 +277,29 @@ export function markAllScalarsImprecise(st: BpfVerifierState): void {
 }
 
 /** Walk position in one state's history: `cnt` entries not yet consumed. */
-interface HistWalk { cursor: HistCursor; cnt: number }
+interface HistWalk { cursor: HistCursor; cnt: number; top: HistEntry | null; topCnt: number }
+
+/**
+ * The last unconsumed entry, cursor.at(cnt - 1) (cnt > 0). The walk asks for it
+ * on every step; it is read from the cursor once per cnt.
+ */
+function histTop(hist: HistWalk): HistEntry {
+  if (hist.topCnt !== hist.cnt) {
+    hist.top = hist.cursor.at(hist.cnt - 1);
+    hist.topCnt = hist.cnt;
+  }
+  return hist.top as HistEntry;
+}
 
 /** get_prev_insn_idx: returns -1 (ENOENT) when the state's instructions are exhausted. */
 function getPrevInsnIdx(st: BpfVerifierState, i: number, hist: HistWalk): number {
   const cnt = hist.cnt;
   if (i === st.firstInsnIdx) {
     if (cnt === 0) return -1;
-    if (cnt === 1 && hist.cursor.at(0).idx === i) return -1;
+    if (cnt === 1 && histTop(hist).idx === i) return -1;
   }
   if (cnt) {
-    const top = hist.cursor.at(cnt - 1);
+    const top = histTop(hist);
     if (top.idx === i) {
       hist.cnt--;
       return top.prevIdx;
@@ -321,7 +333,7 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
 
   for (;;) {
     const cursor = env.hist.cursor(st, lastIdx);
-    const hist: HistWalk = { cursor, cnt: cursor.count };
+    const hist: HistWalk = { cursor, cnt: cursor.count, top: null, topCnt: -1 };
     if (logLevel2(env)) verbose(env, `mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseqIdx} \n`);
     if (lastIdx < 0) {
       const f0 = st.frame[0] as BpfFuncState;
@@ -344,7 +356,7 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
       let err = 0;
       if (skipFirst) skipFirst = false;
       else {
-        const top = hist.cnt > 0 ? cursor.at(hist.cnt - 1) : null;
+        const top = hist.cnt > 0 ? histTop(hist) : null;
         const entry = top && top.idx === i ? top : null;
         err = backtrackInsn(env, i, subseqIdx, entry, bt);
       }

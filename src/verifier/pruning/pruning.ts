@@ -17,13 +17,15 @@ import { loopEntryForcesExact, updateLoopEntry } from './loopEntry.js';
 import { bpfLiveStackQueryInit, bpfStackSlotAlive } from '../liveness/liveness.js';
 import { cleanVerifierStateChain, linkToCheckpoint, propagateLiveness } from '../liveness/chain.js';
 import { pushJmpHistory } from '../state/history.js';
-import type { VerifierFaultFlags } from '../profile/faults.js';
+import { NO_FAULTS, type VerifierFaultFlags } from '../profile/faults.js';
 
 export const enum ExactLevel { NOT_EXACT, EXACT, RANGE_WITHIN }
 
 export interface IdMap {
+  /** Pairs old[i] -> cur[i] for i < n; the arrays only grow, so a reset allocates nothing. */
   old: number[];
   cur: number[];
+  n: number;
   tmpIdGen: number;
   /** stackMiscPruningInLoops: RANGE_WITHIN relaxes NOT_INIT and slot types as NOT_EXACT does. */
   looseLoops: boolean;
@@ -36,12 +38,19 @@ export interface IdMap {
 function checkIds(oldId: number, curId: number, m: IdMap): boolean {
   if (!oldId !== !curId) return false;
   if (oldId === 0) return true;
-  for (let i = 0; i < m.old.length; i++) {
+  const n = m.n;
+  for (let i = 0; i < n; i++) {
     if (m.old[i] === oldId) return m.cur[i] === curId;
     if (m.cur[i] === curId) return false;
   }
-  m.old.push(oldId);
-  m.cur.push(curId);
+  if (n < m.old.length) {
+    m.old[n] = oldId;
+    m.cur[n] = curId;
+  } else {
+    m.old.push(oldId);
+    m.cur.push(curId);
+  }
+  m.n = n + 1;
   return true;
 }
 
@@ -126,8 +135,12 @@ const UNBOUND_REG: BpfRegState = (() => {
   return r;
 })();
 
-const isSpilledScalarReg64 = (s: BpfStackState): boolean =>
-  s.spilledPtr.type === RegType.SCALAR_VALUE && s.slotType.every((t) => t === SlotType.STACK_SPILL);
+function isSpilledScalarReg64(s: BpfStackState): boolean {
+  if (s.spilledPtr.type !== RegType.SCALAR_VALUE) return false;
+  const t = s.slotType;
+  for (let i = 0; i < BPF_REG_SIZE; i++) if (t[i] !== SlotType.STACK_SPILL) return false;
+  return true;
+}
 
 function isStackAllMisc(env: VerifierEnv, s: BpfStackState): boolean {
   for (const t of s.slotType) {
@@ -196,13 +209,26 @@ function funcStatesEqual(env: VerifierEnv, old: BpfFuncState, cur: BpfFuncState,
 
 export const newIdMap = (env: VerifierEnv): IdMap =>
   ({
-    old: [], cur: [], tmpIdGen: env.idGen, looseLoops: env.opts.switches.stackMiscPruningInLoops, chain: env.opts.switches.chainLiveness,
+    old: [], cur: [], n: 0, tmpIdGen: env.idGen, looseLoops: env.opts.switches.stackMiscPruningInLoops, chain: env.opts.switches.chainLiveness,
     faults: env.opts.faults,
   });
 
+// states_equal runs once per candidate state; one id map, reset per call, saves the allocations.
+const scratchIdMap: IdMap = { old: [], cur: [], n: 0, tmpIdGen: 0, looseLoops: false, chain: false, faults: NO_FAULTS };
+
+function resetIdMap(env: VerifierEnv): IdMap {
+  const m = scratchIdMap;
+  m.n = 0;
+  m.tmpIdGen = env.idGen;
+  m.looseLoops = env.opts.switches.stackMiscPruningInLoops;
+  m.chain = env.opts.switches.chainLiveness;
+  m.faults = env.opts.faults;
+  return m;
+}
+
 export function statesEqual(env: VerifierEnv, old: BpfVerifierState, cur: BpfVerifierState, exact: ExactLevel): boolean {
   if (old.curframe !== cur.curframe) return false;
-  const m = newIdMap(env);
+  const m = resetIdMap(env);
   if (old.speculative && !cur.speculative) return false;
   for (let i = 0; i <= old.curframe; i++) {
     const insnIdx = frameInsnIdx(old, i);
@@ -295,8 +321,9 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
   cleanLiveStates(env, insnIdx, cur, head);
 
   let statesCnt = 0;
-  // Iterate over a snapshot: evictions remove nodes while walking (list_for_each_safe).
-  for (const sl of head.slice()) {
+  // list_for_each_safe: a miss may evict the node being visited (and only it),
+  // so step past a node only while it is still at index i.
+  for (let i = 0, sl = head[0]; sl; sl = head[head[i] === sl ? ++i : i]) {
     statesCnt++;
     if (sl.state.insnIdx !== insnIdx) continue;
     let loop = false;

@@ -4,7 +4,7 @@ import type { HistSlot } from '../../history/history.js';
 import { RegType, type BpfRegState } from './reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, type BpfVerifierState } from './state.js';
 
-import { U64_MAX, S64_MIN, S64_MAX, U32_MAX, S32_MIN, S32_MAX } from './scalar.js';
+import { U64_MAX, S64_MIN, S64_MAX, U32_MAX, S32_MIN, S32_MAX, markRegKnown } from './scalar.js';
 export { U64_MAX, S64_MIN, S64_MAX, U32_MAX, S32_MIN, S32_MAX };
 
 /** Frame 0's callsite (BPF_MAIN_FUNC). */
@@ -30,12 +30,19 @@ export const newRegState = (): BpfRegState => ({
   parent: null,
 });
 
-// off, id (BPF_ADD_CONST flags), the s32 bounds (-0 from multiplication) and
-// u32Min can leave V8's small-integer range. Widen those fields to doubles once
-// at load: a shape change mid-run deoptimizes most of the verifier.
+// off, id (BPF_ADD_CONST flags), the 32-bit bounds (-0 from multiplication,
+// u32 values >= 2^31) can leave V8's small-integer range. Generalize those
+// fields to tagged once at load: a shape change mid-run deoptimizes most of the
+// verifier, and a double field is a mutable box per object, so every register
+// clone would allocate six HeapNumbers; a tagged field copies a pointer.
 for (let i = 0; i < 3; i++) {
-  const r = newRegState();
-  r.off = r.id = r.s32Min = r.s32Max = r.u32Min = 0.5;
+  const r = newRegState() as unknown as Record<'off' | 'id' | 's32Min' | 's32Max' | 'u32Min' | 'u32Max', unknown>;
+  r.off = null;
+  r.id = null;
+  r.s32Min = null;
+  r.s32Max = null;
+  r.u32Min = null;
+  r.u32Max = null;
 }
 
 export const copyRegState = (dst: BpfRegState, src: BpfRegState): void => {
@@ -57,6 +64,21 @@ export const copyRegState = (dst: BpfRegState, src: BpfRegState): void => {
   dst.live = src.live;
   dst.parent = src.parent;
 };
+
+/** Never mutated: the contents of a fresh newRegState(). */
+const FRESH_REG = newRegState();
+
+/**
+ * A scalar known to be `imm`, built in `scratch` as newRegState() + markRegKnown
+ * would build it: the per-instruction fake registers for immediates reuse one
+ * object instead of allocating. The caller must not keep `scratch` past the insn.
+ */
+export function scratchKnownScalar(scratch: BpfRegState, imm: bigint): BpfRegState {
+  copyRegState(scratch, FRESH_REG);
+  scratch.type = RegType.SCALAR_VALUE;
+  markRegKnown(scratch, imm);
+  return scratch;
+}
 
 /** copy_register_state: a register-to-register copy keeps dst's liveness links. */
 export const copyRegisterState = (dst: BpfRegState, src: BpfRegState): void => {
@@ -140,14 +162,16 @@ export const copyFuncState = (dst: BpfFuncState, src: BpfFuncState): void => {
   dst.inCallbackFn = src.inCallbackFn;
   dst.inAsyncCallbackFn = src.inAsyncCallbackFn;
   dst.callbackDepth = src.callbackDepth;
-  dst.callbackRetRange = { ...src.callbackRetRange };
+  dst.callbackRetRange = src.callbackRetRange; // replaced, never mutated
   dst.asyncEntryCnt = src.asyncEntryCnt;
 };
 
 export const cloneFuncState = (src: BpfFuncState): BpfFuncState => {
-  const r = src.regs;
-  const regs: BpfRegState[] = [];
-  for (let i = 0; i < MAX_BPF_REG; i++) regs.push(cloneReg(r[i] as BpfRegState));
+  const r = src.regs as [BpfRegState, BpfRegState, BpfRegState, BpfRegState, BpfRegState, BpfRegState,
+    BpfRegState, BpfRegState, BpfRegState, BpfRegState, BpfRegState];
+  // A literal of MAX_BPF_REG entries sizes the array exactly (push over-allocates).
+  const regs: BpfRegState[] = [cloneReg(r[0]), cloneReg(r[1]), cloneReg(r[2]), cloneReg(r[3]), cloneReg(r[4]), cloneReg(r[5]),
+    cloneReg(r[6]), cloneReg(r[7]), cloneReg(r[8]), cloneReg(r[9]), cloneReg(r[10])];
   const stack: BpfStackState[] = [];
   for (let i = 0; i < src.stack.length; i++) stack.push(cloneStackSlot(src.stack[i] as BpfStackState));
   return {
@@ -160,7 +184,7 @@ export const cloneFuncState = (src: BpfFuncState): BpfFuncState => {
     inCallbackFn: src.inCallbackFn,
     inAsyncCallbackFn: src.inAsyncCallbackFn,
     callbackDepth: src.callbackDepth,
-    callbackRetRange: { minval: src.callbackRetRange.minval, maxval: src.callbackRetRange.maxval },
+    callbackRetRange: src.callbackRetRange,
     asyncEntryCnt: src.asyncEntryCnt,
   };
 };

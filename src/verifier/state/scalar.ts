@@ -4,10 +4,13 @@
 // depend on nothing but their arguments. 64-bit bounds are bigint (u64 in
 // [0, 2^64), s64 in [-2^63, 2^63)); 32-bit bounds are numbers.
 import { RegType, BPF_ADD_CONST, BPF_ADD_CONST32, BPF_ADD_CONST64, type BpfRegState } from './reg.js';
+import { type Tnum, U64_MASK, fls64, tnumIsConst, tnumSubregIsConst, tnumUnknown, tnumStep } from './tnum.js';
 import {
-  type Tnum, U64_MASK, fls64, tnumConst, tnumRange, tnumIntersect, 
-  tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumUnknown, tnumStep,
-} from './tnum.js';
+  split, splitHi, splitLo, join64, andNotEquals, intersectRange64, setVarOffHalves, eqBN, ixVHi, ixVLo, ixMHi, ixMLo, lowMask32,
+} from './halves.js';
+
+const TWO64 = 1n << 64n;
+const SIGN64 = 1n << 63n;
 
 export const U64_MAX = U64_MASK;
 export const S64_MIN = -(1n << 63n);
@@ -25,14 +28,27 @@ const LO32 = 0xffffffffn;
 
 // ---- integer conversions (C casts) ----------------------------------------
 
+// The casts return x itself when it is already in range: BigInt.asUintN and
+// asIntN allocate a fresh bigint even then.
 /** (u64)x */
-export const toU64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+export const toU64 = (x: bigint): bigint => (x >= 0n && x <= U64_MASK ? x : BigInt.asUintN(64, x));
 /** (s64)x */
-export const toS64 = (x: bigint): bigint => BigInt.asIntN(64, x);
-/** (u32) of a 64-bit value */
-export const lo32 = (x: bigint): number => Number(x & LO32);
+export const toS64 = (x: bigint): bigint => (x >= S64_MIN && x <= S64_MAX ? x : BigInt.asIntN(64, x));
+/** (u32) of a 64-bit value (split() keeps it free of bigint temporaries) */
+export const lo32 = (x: bigint): number => {
+  split(x);
+  return splitLo;
+};
 /** (s32) of a 64-bit value */
-export const lo32s = (x: bigint): number => Number(x & LO32) | 0;
+export const lo32s = (x: bigint): number => {
+  split(x);
+  return splitLo | 0;
+};
+/** (s32)(x >> 32) of a 64-bit value */
+export const hi32s = (x: bigint): number => {
+  split(x);
+  return splitHi | 0;
+};
 /** (s32) of a 32-bit number */
 export const toS32 = (x: number): number => x | 0;
 /** (u32) of a 32-bit number */
@@ -40,40 +56,8 @@ export const toU32 = (x: number): number => x >>> 0;
 export const maxB = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 export const minB = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 
-// ---- fast 64-bit splitting (hot path of reg_bounds_sync) --------------------
-
-const TWO32 = 4294967296;
-const TWO64 = 1n << 64n;
-const SIGN64 = 1n << 63n;
-const MAX_SAFE = 9007199254740991;
-/** Scratch results of split(): high and low 32 bits as u32 numbers. */
-let splitHi = 0;
-let splitLo = 0;
-
-/** Two's-complement high/low u32 halves of a u64 or s64 bigint, avoiding bigint ops when exact. */
-function split(x: bigint): void {
-  const n = Number(x);
-  if (n >= 0 && n < TWO32) {
-    splitLo = n;
-    splitHi = 0;
-  } else if (n >= 0 && n <= MAX_SAFE) {
-    splitLo = n % TWO32;
-    splitHi = (n - splitLo) / TWO32;
-  } else if (n < 0 && n >= -MAX_SAFE) {
-    const h = Math.floor(n / TWO32);
-    splitLo = n - h * TWO32;
-    splitHi = h >>> 0;
-  } else if (x === U64_MASK) {
-    splitHi = 0xffffffff; splitLo = 0xffffffff;
-  } else if (x === S64_MIN) {
-    splitHi = 0x80000000; splitLo = 0;
-  } else if (x === S64_MAX) {
-    splitHi = 0x7fffffff; splitLo = 0xffffffff;
-  } else {
-    splitLo = Number(x & LO32);
-    splitHi = Number((x >> 32n) & LO32);
-  }
-}
+/** tnum_unknown shared by every unknown scalar (tnums are never mutated in place). */
+const UNKNOWN_TNUM: Tnum = tnumUnknown();
 
 /** (s64) of a u64 in [0, 2^64). */
 const u64ToS64 = (x: bigint): bigint => (x > S64_MAX ? x - TWO64 : x);
@@ -84,15 +68,17 @@ const s64ToU64 = (x: bigint): bigint => (x < 0n ? x + TWO64 : x);
 
 /** ___mark_reg_known: set the value only (keeps id, off, ...). */
 export function setRegKnown(reg: BpfRegState, imm: bigint): void {
-  const u = toU64(imm);
-  reg.varOff = tnumConst(u);
-  reg.smin = toS64(u);
+  // the casts allocate a fresh bigint even when the value is already in range
+  const u = imm >= 0n && imm <= U64_MAX ? imm : toU64(imm);
+  reg.varOff = { value: u, mask: 0n };
+  reg.smin = u <= S64_MAX ? u : u - TWO64;
   reg.smax = reg.smin;
   reg.umin = u;
   reg.umax = u;
-  reg.s32Min = lo32s(u);
+  split(u);
+  reg.s32Min = splitLo | 0;
   reg.s32Max = reg.s32Min;
-  reg.u32Min = lo32(u);
+  reg.u32Min = splitLo;
   reg.u32Max = reg.u32Min;
 }
 
@@ -117,10 +103,21 @@ export function markRegConstZero(reg: BpfRegState, precise = false): void {
 
 /** __mark_reg32_known: only the low 32 bits become known. */
 export function markReg32Known(reg: BpfRegState, imm: bigint): void {
-  reg.varOff = tnumConstSubreg(reg.varOff, imm & LO32);
-  reg.s32Min = lo32s(imm);
+  // tnum_const_subreg on halves: tnum_or gives value (hi, c) and mask (hi mask & ~hi, 0)
+  const vo = reg.varOff;
+  split(imm);
+  const c = splitLo;
+  split(vo.value);
+  const vHi = splitHi, vLo = splitLo;
+  split(vo.mask);
+  const mHi = (splitHi & ~vHi) >>> 0;
+  reg.varOff = {
+    value: c === vLo ? vo.value : join64(vHi, c),
+    mask: mHi === splitHi && splitLo === 0 ? vo.mask : join64(mHi, 0),
+  };
+  reg.s32Min = c | 0;
   reg.s32Max = reg.s32Min;
-  reg.u32Min = lo32(imm);
+  reg.u32Min = c;
   reg.u32Max = reg.u32Min;
 }
 
@@ -155,7 +152,7 @@ export function markRegUnknown(reg: BpfRegState, precise = false): void {
   reg.mapIndex = -1;
   reg.id = 0;
   reg.refObjId = 0;
-  reg.varOff = tnumUnknown();
+  reg.varOff = UNKNOWN_TNUM;
   reg.frameno = 0;
   reg.precise = precise;
   markRegUnbounded(reg);
@@ -200,11 +197,14 @@ export function setBoundsSwitches(s: { noTnumSingleValue: boolean; addSubWrapUnb
 export function updateReg64Bounds(reg: BpfRegState): void {
   const v = reg.varOff.value;
   const m = reg.varOff.mask;
+  // A mask without bit 63 leaves v | (m & SIGN64) = v and v | (m & S64_MAX) = v | m.
+  const top = m >= SIGN64;
   if (plainTnumBounds) {
-    reg.smin = maxB(reg.smin, u64ToS64(v | (m & SIGN64)));
-    reg.smax = minB(reg.smax, u64ToS64(v | (m & S64_MAX)));
+    const tmax = v | m;
+    reg.smin = maxB(reg.smin, u64ToS64(top ? v | SIGN64 : v));
+    reg.smax = minB(reg.smax, u64ToS64(top ? v | (m & S64_MAX) : tmax));
     reg.umin = maxB(reg.umin, v);
-    reg.umax = minB(reg.umax, v | m);
+    reg.umax = minB(reg.umax, tmax);
     return;
   }
   if (m === 0n) {
@@ -219,14 +219,14 @@ export function updateReg64Bounds(reg: BpfRegState): void {
     }
     return;
   }
-  reg.smin = maxB(reg.smin, u64ToS64(v | (m & SIGN64)));
-  reg.smax = minB(reg.smax, u64ToS64(v | (m & S64_MAX)));
+  const tmax = v | m;
+  reg.smin = maxB(reg.smin, u64ToS64(top ? v | SIGN64 : v));
+  reg.smax = minB(reg.smax, u64ToS64(top ? v | (m & S64_MAX) : tmax));
   reg.umin = maxB(reg.umin, v);
-  reg.umax = minB(reg.umax, v | m);
+  reg.umax = minB(reg.umax, tmax);
   // 6.18.y stable: if the u64 range and the tnum share one value, it is known
   const next = tnumStep(reg.varOff, reg.umin);
-  const uminInTnum = (reg.umin & ~m) === v;
-  const tmax = v | m;
+  const uminInTnum = andNotEquals(reg.umin, m, v);
   if (uminInTnum && next > reg.umax) {
     setRegKnown(reg, reg.umin);
   } else if (!uminInTnum && next === tmax) {
@@ -340,12 +340,16 @@ export function regDeduceMixedBounds(reg: BpfRegState): void {
   if (u32Max < splitLo) reg.smax -= BigInt(splitLo - u32Max);
   // sign-extension pattern: the 64-bit range sits within s32 and s32 is non-negative
   if (reg.s32Min >= 0 && reg.smin >= S32_MIN_N && reg.smax <= S32_MAX_N) {
-    // s32 may be the empty [0, -1] of a dead branch: keep C's u64 wrap
-    reg.smin = BigInt(reg.s32Min);
-    reg.smax = BigInt(reg.s32Max);
-    reg.umin = toU64(reg.smin);
-    reg.umax = toU64(reg.smax);
-    reg.varOff = tnumIntersect(reg.varOff, tnumRange(reg.umin, reg.umax));
+    // s32 may be the empty [0, -1] of a dead branch: keep C's u64 wrap.
+    // Bounds that already hold these values keep their bigints (this runs every round).
+    const s32Min = reg.s32Min, s32Max = reg.s32Max;
+    if (!eqBN(reg.smin, s32Min)) reg.smin = BigInt(s32Min);
+    if (!eqBN(reg.smax, s32Max)) reg.smax = BigInt(s32Max);
+    if (!eqBN(reg.umin, s32Min)) reg.umin = reg.smin; // s32Min >= 0
+    if (s32Max < 0) reg.umax = toU64(reg.smax);
+    else if (!eqBN(reg.umax, s32Max)) reg.umax = reg.smax;
+    intersectRange64(reg.varOff, reg.umin, reg.umax);
+    setVarOffHalves(reg, ixVHi, ixVLo, ixMHi, ixMLo);
   }
 }
 
@@ -355,34 +359,19 @@ export function regDeduceBounds(reg: BpfRegState): void {
   regDeduceMixedBounds(reg);
 }
 
-/** __reg_bound_offset: learn var_off bits from the unsigned ranges. */
+/**
+ * __reg_bound_offset: learn var_off bits from the unsigned ranges. All on u32
+ * halves; bigints are built only for a var_off that changed.
+ */
 export function regBoundOffset(reg: BpfRegState): void {
-  const vo = reg.varOff;
-  const r64 = tnumRange(reg.umin, reg.umax);
-  // tnum_intersect(var_off, r64), skipping the bigint ops when r64 adds nothing
-  let v64 = vo.value, m64 = vo.mask;
-  if (r64.mask !== U64_MASK || r64.value !== 0n) {
-    const mu = m64 & r64.mask;
-    v64 = (v64 | r64.value) & ~mu;
-    m64 = mu;
-  } else if ((v64 & m64) !== 0n) {
-    v64 &= ~m64;
-  }
-  // the low half: tnum_intersect(subreg(var64), tnum_range(u32_min, u32_max)) on numbers
-  const lo = reg.u32Min, hi = reg.u32Max;
-  const chi = (lo ^ hi) >>> 0;
-  const delta = chi === 0 ? 0 : chi >= 0x80000000 ? 0xffffffff : (2 ** (32 - Math.clz32(chi))) - 1;
-  const rv = (lo & ~delta) >>> 0;
-  split(v64);
-  const vLo = splitLo;
-  split(m64);
-  const mLo = splitLo;
-  const mu32 = (mLo & delta) >>> 0;
-  const v32 = ((vLo | rv) & ~mu32) >>> 0;
-  // tnum_or(tnum_clear_subreg(var64), var32): the halves are disjoint tnums
-  if (v32 !== vLo) v64 = (v64 & ~LO32) | BigInt(v32);
-  if (mu32 !== mLo) m64 = (m64 & ~LO32) | BigInt(mu32);
-  if (v64 !== vo.value || m64 !== vo.mask) reg.varOff = { value: v64, mask: m64 };
+  intersectRange64(reg.varOff, reg.umin, reg.umax);
+  // the low half: tnum_intersect(subreg(var64), tnum_range(u32_min, u32_max)),
+  // then tnum_or(tnum_clear_subreg(var64), var32): the halves are disjoint tnums
+  const lo = reg.u32Min;
+  const delta = lowMask32((lo ^ reg.u32Max) >>> 0);
+  const mu32 = (ixMLo & delta) >>> 0;
+  const v32 = ((ixVLo | ((lo & ~delta) >>> 0)) & ~mu32) >>> 0;
+  setVarOffHalves(reg, ixVHi, v32, ixMHi, mu32);
 }
 
 /** reg_bounds_sync's fixed point for a constant whose ranges all agree. */

@@ -65,3 +65,11 @@ export interface BpfVerifierState {
   /** Instruction history, owned by the history implementation. */
   hist: HistSlot;
 }
+
+// 1n << BigInt(spi) for the 64 slots of a frame, built once: stack masks are
+// bigints and the per-access shift allocated two of them.
+const SLOT_BITS: bigint[] = [];
+for (let i = 0; i < 64; i++) SLOT_BITS.push(1n << BigInt(i));
+
+/** The u64 stack-mask bit of slot `spi` (1n << spi). */
+export const slotBit = (spi: number): bigint => (spi >= 0 && spi < 64 ? SLOT_BITS[spi] as bigint : 1n << BigInt(spi));

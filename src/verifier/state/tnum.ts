@@ -71,7 +71,17 @@ export function tnumArshift(a: Tnum, minShift: number, insnBitness: 32 | 64): Tn
   };
 }
 
+const B30 = 0x40000000n;
+
 export function tnumAdd(a: Tnum, b: Tnum): Tnum {
+  // All four below 2^30: the sums stay below 2^32, so the same steps run on numbers.
+  if (a.value < B30 && a.mask < B30 && b.value < B30 && b.mask < B30 && a.value >= 0n && a.mask >= 0n && b.value >= 0n && b.mask >= 0n) {
+    const am = Number(a.mask), bm = Number(b.mask);
+    const smN = am + bm;
+    const svN = Number(a.value) + Number(b.value);
+    const mu = ((((smN + svN) ^ svN) | am | bm) >>> 0);
+    return { value: BigInt((svN & ~mu) >>> 0), mask: BigInt(mu) };
+  }
   const sm = u64(a.mask + b.mask);
   const sv = u64(a.value + b.value);
   const sigma = u64(sm + sv);
@@ -91,7 +101,23 @@ export function tnumSub(a: Tnum, b: Tnum): Tnum {
 
 export const tnumNeg = (a: Tnum): Tnum => tnumSub({ value: 0n, mask: 0n }, a);
 
+/** The low 32 bits of a u64 as a number, without bigint temporaries for the common values. */
+function low32(x: bigint): number {
+  if (x === U64_MASK) return 0xffffffff;
+  const n = Number(x);
+  if (n >= 0 && n <= MAX_SAFE) return n % TWO32;
+  return Number(x & U32_MASK);
+}
+
+const fitsU32 = (t: Tnum): boolean => t.value >= 0n && t.value <= U32_MASK && t.mask >= 0n && t.mask <= U32_MASK;
+
 export function tnumAnd(a: Tnum, b: Tnum): Tnum {
+  // AND with a 32-bit tnum (the usual `r &= K`) has no high bits: the low halves on numbers.
+  if (fitsU32(b) || fitsU32(a)) {
+    const av = low32(a.value), am = low32(a.mask), bv = low32(b.value), bm = low32(b.mask);
+    const v = (av & bv) >>> 0;
+    return { value: BigInt(v), mask: BigInt(((av | am) & (bv | bm) & ~v) >>> 0) };
+  }
   const alpha = a.value | a.mask;
   const beta = b.value | b.mask;
   const v = a.value & b.value;
@@ -156,10 +182,23 @@ export function tnumIsAligned(a: Tnum, size: bigint): boolean {
   return ((a.value | a.mask) & (size - 1n)) === 0n;
 }
 
+const U32_MAX_N = 0xffffffffn;
+
 /** True if b is a subset of a. */
 export function tnumIn(a: Tnum, b: Tnum): boolean {
-  if (b.mask & ~a.mask) return false;
-  return a.value === (b.value & ~a.mask);
+  // regsafe's common cases without bigint temporaries: a known or unknown a,
+  // or everything within 32 bits.
+  const am = a.mask;
+  if (am === 0n) return b.mask === 0n && a.value === b.value;
+  if (am === U64_MASK && b.mask >= 0n && b.mask <= U64_MASK && b.value >= 0n && b.value <= U64_MASK) return a.value === 0n;
+  if (am > 0n && am <= U32_MAX_N && b.mask >= 0n && b.mask <= U32_MAX_N && b.value >= 0n && b.value <= U32_MAX_N) {
+    const m = Number(am);
+    if ((Number(b.mask) & ~m) !== 0) return false;
+    const v = (Number(b.value) & ~m) >>> 0;
+    return a.value >= v && a.value <= v;
+  }
+  if (b.mask & ~am) return false;
+  return a.value === (b.value & ~am);
 }
 
 /** True if the concrete u64 x is a member of a (test helper, not in the kernel). */
@@ -186,7 +225,14 @@ export const tnumWithSubreg = (reg: Tnum, subreg: Tnum): Tnum =>
 export const tnumConstSubreg = (a: Tnum, value: number | bigint): Tnum =>
   tnumWithSubreg(a, tnumConst(BigInt.asUintN(32, BigInt(value))));
 
-export const tnumSubregIsConst = (a: Tnum): boolean => (a.mask & U32_MASK) === 0n;
+export function tnumSubregIsConst(a: Tnum): boolean {
+  // (mask & U32_MASK) === 0n without the bigint temporary, for the common masks
+  const m = a.mask;
+  if (m === U64_MASK) return false;
+  const n = Number(m);
+  if (n >= 0 && n <= MAX_SAFE) return n % TWO32 === 0;
+  return (m & U32_MASK) === 0n;
+}
 
 function swabBytes(x: bigint, bytes: number): bigint {
   let r = 0n;

@@ -1,0 +1,104 @@
+// 64-bit quantities as two u32 halves held in numbers: the hot paths of
+// reg_bounds_sync and the tnum helpers use these instead of bigint
+// temporaries (each bigint operation allocates). Results come back through
+// module-level scratch variables (splitHi/splitLo, ixVHi...), read right after
+// the call; one verification runs at a time per thread.
+import type { BpfRegState, Tnum } from './reg.js';
+import { U64_MASK } from './tnum.js';
+
+const TWO32 = 4294967296;
+const MAX_SAFE = 9007199254740991;
+const LO32 = 0xffffffffn;
+const S64_MIN = -(1n << 63n);
+const S64_MAX = (1n << 63n) - 1n;
+/** Scratch results of split(): high and low 32 bits as u32 numbers. */
+export let splitHi = 0;
+export let splitLo = 0;
+
+/** Two's-complement high/low u32 halves of a u64 or s64 bigint, avoiding bigint ops when exact. */
+export function split(x: bigint): void {
+  const n = Number(x);
+  if (n >= 0 && n < TWO32) {
+    splitLo = n;
+    splitHi = 0;
+  } else if (n >= 0 && n <= MAX_SAFE) {
+    splitLo = n % TWO32;
+    splitHi = (n - splitLo) / TWO32;
+  } else if (n < 0 && n >= -MAX_SAFE) {
+    const h = Math.floor(n / TWO32);
+    splitLo = n - h * TWO32;
+    splitHi = h >>> 0;
+  } else if (x === U64_MASK) {
+    splitHi = 0xffffffff; splitLo = 0xffffffff;
+  } else if (x === S64_MIN) {
+    splitHi = 0x80000000; splitLo = 0;
+  } else if (x === S64_MAX) {
+    splitHi = 0x7fffffff; splitLo = 0xffffffff;
+  } else {
+    splitLo = Number(x & LO32);
+    splitHi = Number((x >> 32n) & LO32);
+  }
+}
+
+/** u64 from two u32 halves, with one bigint allocation when the value is below 2^53. */
+export function join64(hi: number, lo: number): bigint {
+  if (hi === 0) return BigInt(lo);
+  if (hi < 0x200000) return BigInt(hi * TWO32 + lo);
+  if (hi === 0xffffffff && lo === 0xffffffff) return U64_MASK;
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** (x & ~m) === v for u64 x, m, v, on u32 halves (no bigint temporaries). */
+export function andNotEquals(x: bigint, m: bigint, v: bigint): boolean {
+  split(x);
+  const xHi = splitHi, xLo = splitLo;
+  split(m);
+  const mHi = splitHi, mLo = splitLo;
+  split(v);
+  return ((xHi & ~mHi) >>> 0) === splitHi && ((xLo & ~mLo) >>> 0) === splitLo;
+}
+
+/** (1 << fls(x)) - 1 for a u32 x: the mask tnum_range gives a range whose ends differ in x. */
+export const lowMask32 = (x: number): number => (x === 0 ? 0 : x >= 0x80000000 ? 0xffffffff : (2 ** (32 - Math.clz32(x))) - 1);
+
+/** Results of intersectRange64: value and mask halves. */
+export let ixVHi = 0, ixVLo = 0, ixMHi = 0, ixMLo = 0;
+
+/** tnum_intersect(t, tnum_range(min, max)) on u32 halves, into ixVHi/ixVLo/ixMHi/ixMLo. */
+export function intersectRange64(t: Tnum, min: bigint, max: bigint): void {
+  split(t.value);
+  const vHi = splitHi, vLo = splitLo;
+  split(t.mask);
+  const mHi = splitHi, mLo = splitLo;
+  split(min);
+  const aHi = splitHi, aLo = splitLo;
+  split(max);
+  const xHi = (aHi ^ splitHi) >>> 0, xLo = (aLo ^ splitLo) >>> 0;
+  if (xHi >= 0x80000000) {
+    // the range is unknown: the intersection only normalizes t
+    ixVHi = (vHi & ~mHi) >>> 0;
+    ixVLo = (vLo & ~mLo) >>> 0;
+    ixMHi = mHi;
+    ixMLo = mLo;
+    return;
+  }
+  const dHi = lowMask32(xHi), dLo = xHi ? 0xffffffff : lowMask32(xLo);
+  ixMHi = (mHi & dHi) >>> 0;
+  ixMLo = (mLo & dLo) >>> 0;
+  ixVHi = ((vHi | (aHi & ~dHi)) & ~ixMHi) >>> 0;
+  ixVLo = ((vLo | (aLo & ~dLo)) & ~ixMLo) >>> 0;
+}
+
+/** reg.varOff = (value, mask) given as halves; keeps the object (or its bigints) where unchanged. */
+export function setVarOffHalves(reg: BpfRegState, vHi: number, vLo: number, mHi: number, mLo: number): void {
+  const vo = reg.varOff;
+  split(vo.value);
+  const sameV = vHi === splitHi && vLo === splitLo;
+  split(vo.mask);
+  const sameM = mHi === splitHi && mLo === splitLo;
+  if (sameV && sameM) return;
+  reg.varOff = { value: sameV ? vo.value : join64(vHi, vLo), mask: sameM ? vo.mask : join64(mHi, mLo) };
+}
+
+/** bigint a equals number b (relational compares mix the two without allocating). */
+export const eqBN = (a: bigint, b: number): boolean => !(a < b) && !(a > b);
