@@ -123,6 +123,14 @@ const bits = (mask: number): number[] => {
   return out;
 };
 
+/** A callee's `r0 = ret (or retImm); r0 &= retMask (0: none); exit`. */
+function putCalleeReturn(sub: Emitter, v: number | undefined, b: Extract<Block, { t: 'call' }>): void {
+  if (v === undefined) sub.put(mov64Imm(R0, b.retImm));
+  else if (v !== R0) sub.put(mov64Reg(R0, v));
+  if (b.retMask !== 0) sub.put(alu64Imm('and', R0, b.retMask));
+  sub.put(exit());
+}
+
 class Renderer {
   /**
    * `exits` collects the caller frames' stacks at each early exit of a callee (null: not collected);
@@ -520,10 +528,7 @@ class Renderer {
     const rr = new Renderer(sub, subAcc, exits);
     rr.blocks(cc, b.body);
     const v = b.ret === null ? undefined : rr.src(cc, b.ret);
-    if (v === undefined) sub.put(mov64Imm(R0, b.retImm));
-    else if (v !== R0) sub.put(mov64Reg(R0, v));
-    if (b.retMask !== 0) sub.put(alu64Imm('and', R0, b.retMask));
-    sub.put(exit());
+    putCalleeReturn(sub, v, b);
     const nested = sub.funcs();
     this.em.callSub(sub.finish(), [{ linkage: 'static', params: 0 }, ...nested]);
     // Back in the caller: its frames as the callee left them on every return path.
@@ -533,9 +538,7 @@ class Renderer {
     c.outer = outer.slice(0, c.level);
     orInto(this.acc.stack, subAcc.outer[c.level]);
     for (let f = 0; f < c.level; f++) if (subAcc.outer[f]) orInto((this.acc.outer[f] ??= newSlots()), subAcc.outer[f]);
-    c.readable &= ~CALLER_SAVED;
-    c.unknown &= ~CALLER_SAVED;
-    this.acc.regs |= CALLER_SAVED;
+    this.clobberCallerSaved(c);
     this.write(c, R0, exits.length > 0 || (v !== undefined && (cc.unknown & (1 << v)) !== 0));
     this.useResult(c, b);
   }
@@ -554,15 +557,10 @@ class Renderer {
     const rr = new Renderer(sub, newAcc(), []);
     rr.blocks(cc, b.body);
     const v = b.ret === null ? undefined : rr.src(cc, b.ret);
-    if (v === undefined) sub.put(mov64Imm(R0, b.retImm));
-    else if (v !== R0) sub.put(mov64Reg(R0, v));
-    if (b.retMask !== 0) sub.put(alu64Imm('and', R0, b.retMask));
-    sub.put(exit());
+    putCalleeReturn(sub, v, b);
     const nested = sub.funcs();
     this.em.callSub(sub.finish(), [{ linkage: 'global', params: args.length }, ...nested]);
-    c.readable &= ~CALLER_SAVED;
-    c.unknown &= ~CALLER_SAVED;
-    this.acc.regs |= CALLER_SAVED;
+    this.clobberCallerSaved(c);
     this.write(c, R0, true);
     this.useResult(c, b);
   }
@@ -594,11 +592,16 @@ class Renderer {
     this.em.put(mov64Imm(3, 0));
     this.em.put(mov64Imm(4, 0));
     this.em.put(call(HELPER_LOOP));
+    this.clobberCallerSaved(c);
+    this.write(c, R0, true);
+    this.useResult(c, b);
+  }
+
+  /** r0-r5 are scratch after any call. */
+  private clobberCallerSaved(c: Ctx): void {
     c.readable &= ~CALLER_SAVED;
     c.unknown &= ~CALLER_SAVED;
     this.acc.regs |= CALLER_SAVED;
-    this.write(c, R0, true);
-    this.useResult(c, b);
   }
 
   /** The caller's use of r0 after a call. */
