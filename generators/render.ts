@@ -11,10 +11,10 @@
 import type { Insn } from '../src/isa/insn.js';
 import {
   alu32Imm, alu32Reg, alu64Imm, alu64Reg, call, exit, ja, jmp32Imm, jmp32Reg, jmpImm, jmpReg, ldxMem, mayGoto,
-  mov64Imm, mov64Reg, stMem, stxMem, R0, R10, type AluOp,
+  ldImm64, mov64Imm, mov64Reg, stMem, stxMem, R0, R10, type AluOp,
 } from '../src/isa/builder.js';
-import { makeProgram, type Program } from '../src/isa/program.js';
-import { BPF_PSEUDO_FUNC, isLdImm64 } from '../src/isa/opcode.js';
+import { makeProgram, type MapSpec, type Program } from '../src/isa/program.js';
+import { BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, isLdImm64 } from '../src/isa/opcode.js';
 import type { AluStep, Block, CallArg, DstRef, ProgramTree, SrcRef } from './tree.js';
 import { Emitter, type FuncMeta } from './emit.js';
 
@@ -23,6 +23,16 @@ export const NSLOTS = 8;
 const FULL = 0xff;
 const HELPER_PRANDOM = 7;
 const HELPER_LOOP = 181;
+const HELPER_TIMER_INIT = 169;
+const HELPER_TIMER_SET_CALLBACK = 170;
+const HELPER_TIMER_START = 171;
+/**
+ * The map every timer block arms: one array element holding a bpf_timer at
+ * offset 0 and six data words the callbacks read. Loaded with ld_imm64
+ * BPF_PSEUDO_MAP_IDX_VALUE, so no lookup (and no stack) is needed.
+ */
+export const TIMER_MAP: MapSpec = { name: 'timers', type: 'array', keySize: 4, valueSize: 64, maxEntries: 1, timerOff: 0 };
+const TIMER_DATA_WORDS = 6;
 const CALLER_SAVED = 0b111110; // r1-r5
 /** Writable pool; callee-saved first so small refs survive calls. */
 const POOL = [6, 7, 8, 9, 0, 2, 3, 4, 5, 1];
@@ -136,7 +146,8 @@ class Renderer {
    * `exits` collects the caller frames' stacks at each early exit of a callee (null: not collected);
    * `callback`: every exit returns r0 & 1 (a bpf_loop callback must return 0 or 1).
    */
-  constructor(private em: Emitter, private acc: Acc, private exits: number[][][] | null = null, private callback = false) {}
+  /** `exitMask`: in a callback, early exits AND r0 with it (its return range is [0, mask]); null elsewhere. */
+  constructor(private em: Emitter, private acc: Acc, private exits: number[][][] | null = null, private exitMask: number | null = null) {}
 
   private pool(c: Ctx): number[] {
     return POOL.filter((r) => !(c.reserved & (1 << r)));
@@ -240,7 +251,7 @@ class Renderer {
         this.em.jump(jmpImm(b.op, r, b.imm, 0), cont);
         const v = b.ret === null ? undefined : this.src(c, b.ret);
         this.em.put(v === undefined ? mov64Imm(R0, 0) : mov64Reg(R0, v));
-        if (this.callback) this.em.put(alu64Imm('and', R0, 1));
+        if (this.exitMask !== null) this.em.put(alu64Imm('and', R0, this.exitMask));
         this.em.put(exit());
         this.em.bind(cont);
         if (this.exits) this.exits.push(c.outer.map((s) => [...s]));
@@ -510,6 +521,10 @@ class Renderer {
       this.loopCallback(c, b);
       return;
     }
+    if (b.kind === 'timer') {
+      this.timerCallback(c, b);
+      return;
+    }
     const ptrArgs = this.callArgs(c, b.args);
     // The callee: r1-r5 as set up, a fresh stack, the callers' stacks reachable through pointers.
     const sub = new Emitter();
@@ -577,7 +592,7 @@ class Renderer {
       readable: (1 << 1) | (1 << 2), unknown: 1 << 1, stack: newSlots(), reserved: 0,
       loops: c.loops + 1, trips: c.trips * Math.max(1, b.nr), level: c.level + 1, outer: [...c.outer.map((s) => [...s]), [...c.stack]], ptrs: [],
     };
-    const rr = new Renderer(sub, newAcc(), exits, true);
+    const rr = new Renderer(sub, newAcc(), exits, 1);
     rr.blocks(cc, b.body);
     const v = b.ret === null ? undefined : rr.src(cc, b.ret);
     if (v === undefined) sub.put(mov64Imm(R0, b.retImm & 1));
@@ -592,6 +607,47 @@ class Renderer {
     this.em.put(mov64Imm(3, 0));
     this.em.put(mov64Imm(4, 0));
     this.em.put(call(HELPER_LOOP));
+    this.clobberCallerSaved(c);
+    this.write(c, R0, true);
+    this.useResult(c, b);
+  }
+
+  /**
+   * bpf_timer_init(&v->timer, map, 0); bpf_timer_set_callback(&v->timer, cb);
+   * then bpf_timer_start unless `nr` is 1. The body runs later, from a fresh
+   * frame 0 of its own (push_async_cb): r1-r3 = map, key, value, nothing of
+   * the caller is reachable; it starts from a data word of the value and
+   * returns 0 (r0 = result & 0, so the exit's precision walks the body).
+   */
+  private timerCallback(c: Ctx, b: Extract<Block, { t: 'call' }>): void {
+    const sub = new Emitter();
+    const cc: Ctx = { ...initialCtx(), loops: c.loops, trips: c.trips };
+    sub.put(ldxMem('dw', 6, 3, 16 + 8 * (Math.abs(b.retImm) % TIMER_DATA_WORDS)));
+    const rr = new Renderer(sub, newAcc(), [], 0);
+    rr.write(cc, 6, true);
+    rr.blocks(cc, b.body);
+    const v = b.ret === null ? undefined : rr.src(cc, b.ret);
+    if (v === undefined) sub.put(mov64Imm(R0, 0));
+    else {
+      if (v !== R0) sub.put(mov64Reg(R0, v));
+      sub.put(alu64Imm('and', R0, 0));
+    }
+    sub.put(exit());
+    const nested = sub.funcs();
+    const timer = (): Insn[] => ldImm64(1, 0n, BPF_PSEUDO_MAP_IDX_VALUE);
+    this.em.put(timer());
+    this.em.put(ldImm64(2, 0n, BPF_PSEUDO_MAP_IDX));
+    this.em.put(mov64Imm(3, 0));
+    this.em.put(call(HELPER_TIMER_INIT));
+    this.em.put(timer());
+    this.em.loadFunc(2, sub.finish(), [{ linkage: 'static', params: 0 }, ...nested]);
+    this.em.put(call(HELPER_TIMER_SET_CALLBACK));
+    if (b.nr !== 1) {
+      this.em.put(timer());
+      this.em.put(mov64Imm(2, 1000 * b.nr));
+      this.em.put(mov64Imm(3, 0));
+      this.em.put(call(HELPER_TIMER_START));
+    }
     this.clobberCallerSaved(c);
     this.write(c, R0, true);
     this.useResult(c, b);
@@ -730,5 +786,7 @@ function renderWithFuncs(tree: ProgramTree): { insns: Insn[]; funcs?: FuncMeta[]
 
 export function renderProgram(tree: ProgramTree, name = 'gen'): Program {
   const { insns, funcs } = renderWithFuncs(tree);
-  return makeProgram(insns, { name, progType: 'socket', ...(funcs ? { funcs } : {}) });
+  // only timer blocks load a map
+  const timers = insns.some((i) => isLdImm64(i.code) && (i.src === BPF_PSEUDO_MAP_IDX || i.src === BPF_PSEUDO_MAP_IDX_VALUE));
+  return makeProgram(insns, { name, progType: 'socket', ...(funcs ? { funcs } : {}), ...(timers ? { maps: [TIMER_MAP] } : {}) });
 }

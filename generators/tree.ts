@@ -55,7 +55,9 @@ export type Block =
     /**
      * static: a bpf-to-bpf call; global: a BTF_FUNC_GLOBAL subprogram (scalar
      * arguments only, verified on its own); loop: the body is a bpf_loop
-     * callback run `nr` times (r1 = index, ctx NULL, returns 0 or 1).
+     * callback run `nr` times (r1 = index, ctx NULL, returns 0 or 1); timer:
+     * the body is a bpf_timer callback (an async callback: r1-r3 = map, key,
+     * value, returns 0), armed with bpf_timer_init / set_callback / start.
      */
     kind: CallKind;
     nr: number;
@@ -83,7 +85,7 @@ export type CallArg =
 
 export type CallUse = 'none' | 'branch' | 'index';
 
-export type CallKind = 'static' | 'global' | 'loop';
+export type CallKind = 'static' | 'global' | 'loop' | 'timer';
 
 export type RiskyKind = 'unboundedVarOff' | 'stackOutOfRange' | 'infiniteLoop';
 export const RISKY_KINDS: readonly RiskyKind[] = ['unboundedVarOff', 'stackOutOfRange', 'infiniteLoop'];

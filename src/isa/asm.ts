@@ -5,6 +5,9 @@
 // `rN = IMM` is mov64 when IMM fits s32 and ld_imm64 otherwise; `ll` (or the
 // log's `(18)` prefix) forces ld_imm64. `call NAME#ID` is a helper when NAME
 // is that helper's name (or `unknown`), else a kfunc with BTF id ID.
+// `rN = func LABEL` is ld_imm64 BPF_PSEUDO_FUNC of a callback (verifier
+// prints it as `rN = 0x<rel>`), `rN = map IDX` / `rN = map_value IDX + OFF`
+// load a map (BPF_PSEUDO_MAP_IDX) or its value (BPF_PSEUDO_MAP_IDX_VALUE).
 // Statements are separated by newlines or `;`. Comments: `//`, `/* */`, `#`
 // at the start of a line or after a blank, and `;` as the first character
 // of a line (so `; type: xdp` headers are comments).
@@ -18,7 +21,8 @@ import {
   BPF_ABS, BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DIV,
   BPF_DW, BPF_END, BPF_EXIT, BPF_FETCH, BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JCOND, BPF_JEQ, BPF_JGE, BPF_JGT,
   BPF_JLE, BPF_JLT, BPF_JMP, BPF_JMP32, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_K, BPF_LD,
-  BPF_LDX, BPF_LSH, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_PSEUDO_CALL,
+  BPF_LDX, BPF_LSH, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC,
+  BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE,
   BPF_PSEUDO_KFUNC_CALL, BPF_RSH, BPF_ST, BPF_STX, BPF_SUB, BPF_TO_BE, BPF_TO_LE, BPF_W, BPF_X, BPF_XCHG, BPF_XOR,
 } from './opcode.js';
 
@@ -278,6 +282,19 @@ class Asm {
     const cls = dst.w ? BPF_ALU : BPF_ALU64;
     const d = dst.reg;
     let m: RegExpExecArray | null;
+    if ((m = /^func\s+([A-Za-z_.$][\w.$]*)$/.exec(rhs))) {
+      const slot = this.emit(insn(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_FUNC, 0, 0));
+      this.emit(insn(0, 0, 0, 0, 0));
+      this.fixups.push({ slot, field: 'imm', label: m[1]!, line: this.line });
+      return;
+    }
+    if ((m = /^map(_value)?\s+(\d+)(?:\s*\+\s*(\d+))?$/.exec(rhs))) {
+      const value = m[1] !== undefined;
+      if (!value && m[3] !== undefined) throw this.err(`a map load takes no offset: '${text}'`);
+      this.emit(insn(BPF_LD | BPF_DW | BPF_IMM, d, value ? BPF_PSEUDO_MAP_IDX_VALUE : BPF_PSEUDO_MAP_IDX, 0, this.imm32(m[2]!)));
+      this.emit(insn(0, 0, 0, 0, value ? this.imm32(m[3] ?? '0') : 0));
+      return;
+    }
     if ((m = RHS.load.exec(rhs))) {
       const a = this.memArgs(m, 1);
       this.emit(insn(BPF_LDX | (a.sx ? BPF_MEMSX : BPF_MEM) | a.size, d, a.reg, a.off, 0));

@@ -12,6 +12,9 @@ export const BPF_F_TEST_STATE_FREQ = 1 << 3;
 export const BPF_F_SLEEPABLE = 1 << 4;
 export const BPF_F_XDP_HAS_FRAGS = 1 << 5;
 
+/** sizeof(struct bpf_timer) in a map value: two opaque u64. */
+export const BPF_TIMER_SIZE = 16;
+
 /** A map the program references (by ld_imm64 BPF_PSEUDO_MAP_IDX / index into this list). */
 export interface MapSpec {
   name: string;
@@ -19,6 +22,8 @@ export interface MapSpec {
   keySize: number;
   valueSize: number;
   maxEntries: number;
+  /** Offset of a `struct bpf_timer` in the value; the map then carries BTF (8-aligned, key size 4 or 8). */
+  timerOff?: number;
 }
 
 export interface Program {

@@ -7,7 +7,8 @@
 //           ; name: my_prog
 //           ; type: xdp                       (socket | xdp | kprobe | raw_tp)
 //           ; flags: BPF_F_TEST_STATE_FREQ    (names or numbers, joined by |)
-//           ; map: NAME array key=4 value=8 max=1   (one per map, in fd_array order)
+//           ; map: NAME array key=4 value=8 max=1   (one per map, in fd_array order;
+//                                 `timer=OFF` adds a struct bpf_timer at OFF, with map BTF)
 //           ; funcs: static/1 global/2        (BTF func_info: linkage/params per subprogram)
 //         Other `;` lines are plain comments.
 //  .json  { "name", "type", "flags", "asm" | "base64", "maps"?, "funcs"? }. `flags` is a
@@ -98,12 +99,21 @@ function parseType(v: unknown): ProgType {
 }
 
 function parseMapLine(v: string): MapSpec {
-  const m = /^(\S+)\s+(array|hash)\s+key=(\d+)\s+value=(\d+)\s+max=(\d+)$/.exec(v.trim());
-  if (!m) throw new Error(`bad map '${v.trim()}' (want: NAME array|hash key=N value=N max=N)`);
-  return { name: m[1]!, type: m[2] as 'array' | 'hash', keySize: +m[3]!, valueSize: +m[4]!, maxEntries: +m[5]! };
+  const m = /^(\S+)\s+(array|hash)\s+key=(\d+)\s+value=(\d+)\s+max=(\d+)(?:\s+timer=(\d+))?$/.exec(v.trim());
+  if (!m) throw new Error(`bad map '${v.trim()}' (want: NAME array|hash key=N value=N max=N [timer=OFF])`);
+  const spec: MapSpec = { name: m[1]!, type: m[2] as 'array' | 'hash', keySize: +m[3]!, valueSize: +m[4]!, maxEntries: +m[5]! };
+  if (m[6] !== undefined) {
+    const off = +m[6];
+    if (off % 8 || off + 16 > spec.valueSize || (spec.keySize !== 4 && spec.keySize !== 8) || spec.valueSize % 8) {
+      throw new Error(`bad map '${v.trim()}': a timer needs key=4|8, an 8-aligned value and timer=OFF 8-aligned with OFF+16 <= value`);
+    }
+    spec.timerOff = off;
+  }
+  return spec;
 }
 
-const mapLine = (m: MapSpec): string => `${m.name} ${m.type} key=${m.keySize} value=${m.valueSize} max=${m.maxEntries}`;
+const mapLine = (m: MapSpec): string =>
+  `${m.name} ${m.type} key=${m.keySize} value=${m.valueSize} max=${m.maxEntries}${m.timerOff !== undefined ? ` timer=${m.timerOff}` : ''}`;
 
 /** A program from `.s` text: header comments plus assembler. */
 export function programFromAsm(text: string, file?: string, name?: string): Program {
@@ -195,7 +205,9 @@ function parseMapSpec(v: unknown): MapSpec {
   };
   if (typeof o['name'] !== 'string') throw new Error(`map field 'name' must be a string`);
   if (o['type'] !== 'array' && o['type'] !== 'hash') throw new Error(`map type must be 'array' or 'hash'`);
-  return { name: o['name'], type: o['type'], keySize: num('keySize'), valueSize: num('valueSize'), maxEntries: num('maxEntries') };
+  const spec: MapSpec = { name: o['name'], type: o['type'], keySize: num('keySize'), valueSize: num('valueSize'), maxEntries: num('maxEntries') };
+  // one validation for both forms
+  return o['timerOff'] === undefined ? spec : parseMapLine(`${mapLine(spec)} timer=${num('timerOff')}`);
 }
 
 /** A program from parsed JSON (see the header for the shape). */

@@ -9,18 +9,22 @@
 //   FUNC named 'main' (i = 0) or `func${i}`, linkage static or global.
 // All-scalar parameters keep global subprograms verifiable without context
 // or pointer-argument rules; pointers can be added when a test needs them.
+// After the functions come the map types a map needs BTF for (a value with a
+// `struct bpf_timer`, which btf_parse_fields finds by its name and size).
 
 import type { Insn } from '../isa/insn.js';
 import {
   BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC,
 } from '../isa/opcode.js';
-import { funcName } from '../isa/program.js';
+import { BPF_TIMER_SIZE, funcName } from '../isa/program.js';
 
 export const BTF_MAGIC = 0xeb9f;
 export const BTF_VERSION = 1;
 const BTF_HDR_LEN = 24;
 
 export const BTF_KIND_INT = 1;
+export const BTF_KIND_ARRAY = 3;
+export const BTF_KIND_STRUCT = 4;
 export const BTF_KIND_FUNC = 12;
 export const BTF_KIND_FUNC_PROTO = 13;
 const BTF_INT_SIGNED = 1;
@@ -37,11 +41,27 @@ export interface BtfFunc {
   params: number;
 }
 
+/** A map value layout that needs BTF: `long` words around one `struct bpf_timer`. */
+export interface BtfMapValue {
+  keySize: number;
+  valueSize: number;
+  timerOff: number;
+}
+
+/** BPF_MAP_CREATE's btf_key_type_id / btf_value_type_id. */
+export interface MapTypeIds {
+  keyTypeId: number;
+  valueTypeId: number;
+}
+
 export interface EncodedBtf {
   bytes: Uint8Array;
   /** Type id of the FUNC for each input function, in order. */
   funcTypeIds: number[];
+  /** Key and value type ids for each input map value, in order. */
+  mapTypeIds: MapTypeIds[];
 }
+
 
 /** struct bpf_func_info: instruction offset of a subprogram and its FUNC id. */
 export interface FuncInfo {
@@ -57,7 +77,7 @@ export const btfFuncName = funcName;
 
 const btfInfo = (kind: number, vlen: number): number => ((kind << 24) | (vlen & 0xffff)) >>> 0;
 
-export function encodeFuncBtf(funcs: readonly BtfFunc[]): EncodedBtf {
+export function encodeFuncBtf(funcs: readonly BtfFunc[], maps: readonly BtfMapValue[] = []): EncodedBtf {
   const strs: number[] = [0]; // offset 0 is the empty name
   const strOff = new Map<string, number>([['', 0]]);
   const str = (s: string): number => {
@@ -92,6 +112,27 @@ export function encodeFuncBtf(funcs: readonly BtfFunc[]): EncodedBtf {
     funcTypeIds.push(addType(str(f.name), btfInfo(BTF_KIND_FUNC, linkage), protoId));
   }
 
+  const mapTypeIds: MapTypeIds[] = [];
+  let timerId = 0;
+  maps.forEach((m, i) => {
+    const { keySize, valueSize, timerOff } = m;
+    if (keySize !== 4 && keySize !== 8) throw new Error(`btf: map ${i}: key size ${keySize} (4 or 8 only)`);
+    if (valueSize % 8 || timerOff % 8 || timerOff < 0 || timerOff + BPF_TIMER_SIZE > valueSize) {
+      throw new Error(`btf: map ${i}: timer at ${timerOff} does not fit an 8-byte aligned value of ${valueSize}`);
+    }
+    if (!timerId) {
+      const arr = addType(0, btfInfo(BTF_KIND_ARRAY, 0), 0, longId, intId, 2);
+      timerId = addType(str('bpf_timer'), btfInfo(BTF_KIND_STRUCT, 1), BPF_TIMER_SIZE, str('__opaque'), arr, 0);
+    }
+    const members: number[] = [];
+    for (let off = 0; off < valueSize; off += 8) {
+      if (off === timerOff) members.push(str('timer'), timerId, off * 8);
+      else if (off < timerOff || off >= timerOff + BPF_TIMER_SIZE) members.push(str(`w${off / 8}`), longId, off * 8);
+    }
+    const valueTypeId = addType(str(`map${i}_value`), btfInfo(BTF_KIND_STRUCT, members.length / 3), valueSize, ...members);
+    mapTypeIds.push({ keyTypeId: keySize === 4 ? intId : longId, valueTypeId });
+  });
+
   const typeLen = words.length * 4;
   const out = new Uint8Array(BTF_HDR_LEN + typeLen + strs.length);
   const dv = new DataView(out.buffer);
@@ -105,7 +146,7 @@ export function encodeFuncBtf(funcs: readonly BtfFunc[]): EncodedBtf {
   dv.setUint32(20, strs.length, true);
   words.forEach((w, i) => dv.setUint32(BTF_HDR_LEN + i * 4, w >>> 0, true));
   out.set(strs, BTF_HDR_LEN + typeLen);
-  return { bytes: out, funcTypeIds };
+  return { bytes: out, funcTypeIds, mapTypeIds };
 }
 
 /**
@@ -133,10 +174,31 @@ export function programFuncInfo(
   insns: readonly Insn[],
   funcs: readonly { linkage: FuncLinkage; params: number }[],
 ): { btf: Uint8Array; funcInfo: FuncInfo[] } {
-  const starts = subprogStarts(insns);
-  if (starts.length !== funcs.length) {
+  const r = programBtf(insns, funcs, []);
+  return { btf: r.btf, funcInfo: r.funcInfo };
+}
+
+/**
+ * The program's BTF: func_info for `funcs` (when given) and the key/value
+ * types of every map with a timer (mapTypes[i] is null for maps without BTF).
+ * Empty bytes when neither is needed.
+ */
+export function programBtf(
+  insns: readonly Insn[],
+  funcs: readonly { linkage: FuncLinkage; params: number }[] | undefined,
+  maps: readonly { keySize: number; valueSize: number; timerOff?: number }[],
+): { btf: Uint8Array; funcInfo: FuncInfo[]; mapTypes: (MapTypeIds | null)[] } {
+  const starts = funcs ? subprogStarts(insns) : [];
+  if (funcs && starts.length !== funcs.length) {
     throw new Error(`program has ${starts.length} subprograms but ${funcs.length} BTF function descriptions`);
   }
-  const enc = encodeFuncBtf(funcs.map((f, i) => ({ name: btfFuncName(i), linkage: f.linkage, params: f.params })));
-  return { btf: enc.bytes, funcInfo: starts.map((insnOff, i) => ({ insnOff, typeId: enc.funcTypeIds[i]! })) };
+  const withBtf = maps.flatMap((m) => (m.timerOff === undefined ? [] : [{ keySize: m.keySize, valueSize: m.valueSize, timerOff: m.timerOff }]));
+  if (!funcs && withBtf.length === 0) return { btf: new Uint8Array(0), funcInfo: [], mapTypes: maps.map(() => null) };
+  const enc = encodeFuncBtf((funcs ?? []).map((f, i) => ({ name: btfFuncName(i), linkage: f.linkage, params: f.params })), withBtf);
+  let k = 0;
+  return {
+    btf: enc.bytes,
+    funcInfo: starts.map((insnOff, i) => ({ insnOff, typeId: enc.funcTypeIds[i]! })),
+    mapTypes: maps.map((m) => (m.timerOff === undefined ? null : enc.mapTypeIds[k++]!)),
+  };
 }

@@ -4,7 +4,7 @@
 
 import { encodeProgram } from '../isa/encode.js';
 import type { Program } from '../isa/program.js';
-import { programFuncInfo } from './btf.js';
+import { programBtf } from './btf.js';
 import { MAP_TYPE_IDS, PROG_TYPE_IDS } from './syscall.js';
 
 export interface MapRequest {
@@ -12,6 +12,9 @@ export interface MapRequest {
   keySize: number;
   valueSize: number;
   maxEntries: number;
+  /** Type ids in the program BTF (0 = the map has no BTF). */
+  btfKeyTypeId: number;
+  btfValueTypeId: number;
 }
 
 export interface LoadRequest {
@@ -21,7 +24,7 @@ export interface LoadRequest {
   logLevel: number;
   insns: Uint8Array;
   maps: MapRequest[];
-  /** Program BTF blob, empty when the program loads without BTF. */
+  /** Program BTF blob (func_info and map types), empty when nothing needs BTF. */
   btf: Uint8Array;
   funcInfo: { insnOff: number; typeId: number }[];
 }
@@ -35,16 +38,17 @@ export function kernelLogLevel(level: LogLevel): number {
 }
 
 export function loadRequest(program: Program, logLevel: LogLevel, extraFlags = 0): LoadRequest {
-  const fi = program.funcs ? programFuncInfo(program.insns, program.funcs) : undefined;
+  const fi = programBtf(program.insns, program.funcs, program.maps);
   return {
     progType: PROG_TYPE_IDS[program.progType],
     flags: (program.flags | extraFlags) >>> 0,
     logLevel: kernelLogLevel(logLevel),
     insns: encodeProgram(program.insns),
-    maps: program.maps.map((m) => ({
+    maps: program.maps.map((m, i) => ({
       type: MAP_TYPE_IDS[m.type], keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries,
+      btfKeyTypeId: fi.mapTypes[i]?.keyTypeId ?? 0, btfValueTypeId: fi.mapTypes[i]?.valueTypeId ?? 0,
     })),
-    btf: fi?.btf ?? new Uint8Array(0),
-    funcInfo: fi?.funcInfo ?? [],
+    btf: fi.btf,
+    funcInfo: fi.funcInfo,
   };
 }

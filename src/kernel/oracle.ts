@@ -38,13 +38,16 @@ export function runLoadRequest(req: LoadRequest): LoadReply {
   const mapFds: number[] = [];
   let btfFd = -1;
   try {
-    for (const m of req.maps) mapFds.push(bpfMapCreate(m.type, m.keySize, m.valueSize, m.maxEntries));
     let btfOpts = {};
     if (req.btf.length > 0) {
       const b = bpfBtfLoad(req.btf);
       if (b.fd < 0) throw new Error(`BPF_BTF_LOAD failed: ${errnoName(b.errno)}\n${b.log}`);
       btfFd = b.fd;
-      btfOpts = { progBtfFd: btfFd, funcInfo: req.funcInfo };
+      if (req.funcInfo.length > 0) btfOpts = { progBtfFd: btfFd, funcInfo: req.funcInfo };
+    }
+    for (const m of req.maps) {
+      const btf = m.btfValueTypeId ? { fd: btfFd, keyTypeId: m.btfKeyTypeId, valueTypeId: m.btfValueTypeId } : undefined;
+      mapFds.push(bpfMapCreate(m.type, m.keySize, m.valueSize, m.maxEntries, btf));
     }
     const out = bpfProgLoad(req.insns, req.progType, req.flags, req.logLevel, { mapFds, ...btfOpts });
     return { loaded: out.fd >= 0, errno: out.errno, log: out.log };

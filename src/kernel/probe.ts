@@ -11,6 +11,7 @@ import type { Result } from '../result/result.js';
 import { loadInKernel } from './oracle.js';
 import { CopyHistory } from '../history/copy.js';
 import { verifyProgram } from '../verifier/verify.js';
+import { normalizeMapLoads } from '../verifier/check/mapAccess.js';
 import {
   NEWEST_PROFILE, PROFILES, SWITCH_NAMES, matchProfile, type KernelProfile, type KernelSwitches, type ProfileMatch, type SwitchName,
 } from '../verifier/profile/index.js';
@@ -120,6 +121,25 @@ const mulNegative = (): Program => makeProgram(b.prog(
   b.call(7), b.alu64Imm('and', b.R0, 7), b.alu64Imm('sub', b.R0, 8), b.alu64Imm('mul', b.R0, 3), b.mov64Imm(b.R0, 0), b.exit(),
 ), { name: 'probe_mul_negative' });
 
+/**
+ * A timer in an array value, armed with a callback that reads the value:
+ * the callback's r3 prints with or without an id.
+ */
+const timerCallback = (): Program => makeProgram(b.prog(
+  b.ldMapValue(b.R6, 0, 0), b.mov64Reg(b.R1, b.R6), b.alu64Imm('add', b.R1, 8), b.ldMapIdx(b.R2, 0), b.mov64Imm(b.R3, 1),
+  b.call(169), b.mov64Reg(b.R1, b.R6), b.alu64Imm('add', b.R1, 8), ldFunc(b.R2, 10, 15), b.call(170), b.mov64Imm(b.R0, 0), b.exit(),
+  b.ldxMem('dw', b.R0, b.R3, 0), b.mov64Imm(b.R0, 0), b.exit(),
+), {
+  name: 'probe_timer_callback', funcs: [{ linkage: 'static', params: 0 }, { linkage: 'static', params: 0 }],
+  maps: [{ name: 'timer', type: 'array', keySize: 4, valueSize: 24, maxEntries: 1, timerOff: 8 }],
+});
+
+/** An array lookup with the constant key 0: map_value, or map_value_or_null on older kernels. */
+const constKeyLookup = (): Program => makeProgram(b.prog(
+  b.stMem('w', b.R10, -4, 0), b.mov64Reg(b.R2, b.R10), b.alu64Imm('add', b.R2, -4), b.ldMapIdx(b.R1, 0),
+  b.call(1), b.mov64Imm(b.R0, 0), b.exit(),
+), { name: 'probe_const_key_lookup', maps: [{ name: 'arr', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 }] });
+
 export const PROBES: Readonly<Record<SwitchName, () => Program>> = {
   sccCallbackLoops: loopNullCtx,
   stackMiscPruningInLoops: loopStackMisc,
@@ -135,15 +155,20 @@ export const PROBES: Readonly<Record<SwitchName, () => Program>> = {
   plainBugMessages: selfCompare,
   addSubWrapUnbounded: addWraps,
   mulUnsignedOnly: mulNegative,
+  asyncValueId: timerCallback,
+  noConstKeyElision: constKeyLookup,
 };
 
 /** What a load looks like for comparison: verdict, errno, statistics and the log without the time line. */
-export const probeView = (r: Result): string =>
-  JSON.stringify([r.verdict, r.errno, r.insns, r.total_states, r.peak_states, (r.log ?? '').replace(/^verification time \d+ usec\n/m, '')]);
+export const probeView = (r: Result, p?: Program): string => {
+  const log = (r.log ?? '').replace(/^verification time \d+ usec\n/m, '');
+  // map addresses differ from load to load
+  return JSON.stringify([r.verdict, r.errno, r.insns, r.total_states, r.peak_states, p ? normalizeMapLoads(log, p) : log]);
+};
 
 const modelView = (p: Program, switches: KernelSwitches): string => {
   const profile: KernelProfile = { name: 'probe', release: '', description: '', switches };
-  return probeView(verifyProgram(p, { history: new CopyHistory(), logLevel: 2, profile }));
+  return probeView(verifyProgram(p, { history: new CopyHistory(), logLevel: 2, profile }), p);
 };
 
 /** A switch's observed value, or why it could not be decided. */
@@ -177,7 +202,7 @@ export function probeSwitches(load: KernelLoad, release: string): ProbeReport {
   }
   const probes = [...programs.values()].map((program) => {
     const r = load(program);
-    return { program, kernel: probeView(r), cost: r.insns };
+    return { program, kernel: probeView(r, program), cost: r.insns };
   }).sort((a, b) => a.cost - b.cost);
   const memo = new Map<string, boolean>();
   const consistent = (sw: KernelSwitches): boolean => {

@@ -236,6 +236,7 @@ export function bpfMapCreate(
   keySize: number,
   valueSize: number,
   maxEntries: number,
+  btf?: { fd: number; keyTypeId: number; valueTypeId: number },
 ): number {
   const t = typeof type === 'number' ? type : MAP_TYPE_IDS[type];
   return withBufs([72], ([attr]) => {
@@ -244,6 +245,11 @@ export function bpfMapCreate(
     a.setUint32(4, keySize, true);
     a.setUint32(8, valueSize, true);
     a.setUint32(12, maxEntries, true);
+    if (btf) {
+      a.setUint32(48, btf.fd, true);
+      a.setUint32(52, btf.keyTypeId, true);
+      a.setUint32(56, btf.valueTypeId, true);
+    }
     const { ret, errno } = sysBpf(BPF_MAP_CREATE, attr!, 72);
     if (ret < 0) throw new Error(`BPF_MAP_CREATE failed: ${errnoName(errno)} (${errno})`);
     return ret;

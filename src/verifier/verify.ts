@@ -17,7 +17,8 @@ import { socketCallParams } from './cfg/helperProtos.js';
 import { newBacktrackState, newStackLiveness } from './state/analysis.js';
 import { doCheck } from './check/doCheck.js';
 import { initFuncState, checkMaxStackDepth } from './check/calls.js';
-import { checkCallbacksExplored } from './check/callbacks.js';
+import { checkCallbacksExplored, inlinedLoopCallsites } from './check/callbacks.js';
+import { containingSubprog } from './state/subprogInfo.js';
 import { doCheckSubprogs } from './check/globalSubprogs.js';
 
 import { NEWEST_PROFILE, type KernelProfile } from './profile/profiles.js';
@@ -176,6 +177,12 @@ export function verifyProgram(prog: Program, o: VerifyOptions): Result {
       // subprog with a reachable may_goto gets two hidden 8-byte slots (the
       // x86-64 JIT supports timed may_goto).
       if (!errno) {
+        // optimize_bpf_loop: an inlined bpf_loop keeps its counter, bound and ctx in 3 slots past the frame
+        const inlined = new Set(inlinedLoopCallsites(env).map((idx) => containingSubprog(env, idx)));
+        for (const s of inlined) {
+          const d = depths[s] ?? 0;
+          depths[s] = d + 24 + (Math.ceil(d / 8) * 8 - d);
+        }
         for (let i = 0; i < depths.length; i++) {
           const start = env.subprogs.info[i]?.start ?? 0;
           const end = env.subprogs.info[i + 1]?.start ?? prog.insns.length;

@@ -19,7 +19,7 @@ export type OutcomeKind = 'loaded' | 'rejected' | 'setup-failed';
 const KINDS: readonly OutcomeKind[] = ['loaded', 'rejected', 'setup-failed'];
 
 export function encodeRequest(id: number, r: LoadRequest): Buffer {
-  const bodyLen = 28 + 16 * r.maps.length + r.insns.length + r.btf.length + 8 * r.funcInfo.length;
+  const bodyLen = 28 + 24 * r.maps.length + r.insns.length + r.btf.length + 8 * r.funcInfo.length;
   const b = Buffer.alloc(12 + bodyLen);
   b.writeUInt32LE(MAGIC_REQ, 0);
   b.writeUInt32LE(id >>> 0, 4);
@@ -30,7 +30,7 @@ export function encodeRequest(id: number, r: LoadRequest): Buffer {
     o += 4;
   }
   for (const m of r.maps) {
-    for (const v of [m.type, m.keySize, m.valueSize, m.maxEntries]) {
+    for (const v of [m.type, m.keySize, m.valueSize, m.maxEntries, m.btfKeyTypeId, m.btfValueTypeId]) {
       b.writeUInt32LE(v >>> 0, o);
       o += 4;
     }

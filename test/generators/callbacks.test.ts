@@ -1,5 +1,5 @@
 // The callbacks preset: global subprograms (BTF func_info, verified on their
-// own) and bpf_loop callbacks mixed with static calls. Programs carry func info for every subprogram
+// own), bpf_loop callbacks and bpf_timer (async) callbacks mixed with static calls. Programs carry func info for every subprogram
 // exactly when one is global; the kernel loads them and the model agrees with
 // it; shrinking keeps every candidate loadable.
 import { describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ const subprogStarts = (p: Program): number[] => [...new Set([0, ...p.insns.flatM
   (x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL) || (x.code === 0x18 && x.src === BPF_PSEUDO_FUNC) ? [i + x.imm + 1] : [])])];
 const globals = (p: Program): number => p.funcs?.filter((f) => f.linkage === 'global').length ?? 0;
 const loopCallbacks = (p: Program): number => p.insns.filter((x) => x.code === 0x18 && x.src === BPF_PSEUDO_FUNC).length;
+const timerCalls = (p: Program): number => p.insns.filter((x) => x.code === (BPF_JMP | BPF_CALL) && x.src === 0 && x.imm === 170).length;
 
 describe('callbacks preset', () => {
   const { programs } = generatePrograms({ preset: 'callbacks', count: 200, seed: 3 });
@@ -36,15 +37,24 @@ describe('callbacks preset', () => {
     }
   });
 
-  it('coverage: >= 20% of programs verify a global subprog and >= 20% explore a bpf_loop callback (model log)', () => {
-    let g = 0, l = 0;
+  it('coverage: >= 20% of programs verify a global subprog, explore a bpf_loop callback, an async callback (model log)', () => {
+    let g = 0, l = 0, a = 0;
     for (const p of programs) {
       const f = coverageFromResult(verifyProgram(p, { history: new CopyHistory(), logLevel: 2, profile: liveProfile() }));
       if (f.globalSubprog) g++;
       if (f.loopCallback) l++;
+      if (f.asyncCallback) a++;
     }
     expect(g / programs.length).toBeGreaterThanOrEqual(0.2);
     expect(l / programs.length).toBeGreaterThanOrEqual(0.2);
+    expect(a / programs.length).toBeGreaterThanOrEqual(0.2);
+  });
+
+  it('timer programs carry the timer map and arm it before setting the callback', () => {
+    const timed = programs.filter((p) => timerCalls(p) > 0);
+    expect(timed.length).toBeGreaterThanOrEqual(60);
+    for (const p of programs) expect(p.maps.length, p.name).toBe(timerCalls(p) > 0 ? 1 : 0);
+    for (const p of timed) expect(p.maps[0]?.timerOff, p.name).toBe(0);
   });
 
   it('presets without global calls still load without BTF', () => {

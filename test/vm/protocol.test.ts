@@ -25,7 +25,7 @@ describe('vm protocol', () => {
   it('lays a request out as the guest loader reads it', () => {
     const req: LoadRequest = {
       progType: 1, flags: 8, logLevel: 2, insns: new Uint8Array(16).fill(7),
-      maps: [{ type: 2, keySize: 4, valueSize: 8, maxEntries: 1 }], btf: new Uint8Array([1, 2, 3]), funcInfo: [{ insnOff: 0, typeId: 4 }],
+      maps: [{ type: 2, keySize: 4, valueSize: 24, maxEntries: 1, btfKeyTypeId: 1, btfValueTypeId: 9 }], btf: new Uint8Array([1, 2, 3]), funcInfo: [{ insnOff: 0, typeId: 4 }],
     };
     const b = encodeRequest(42, req);
     expect(b.readUInt32LE(0)).toBe(MAGIC_REQ);
@@ -33,10 +33,10 @@ describe('vm protocol', () => {
     const len = b.readUInt32LE(8);
     expect(b.length).toBe(12 + len);
     expect([0, 1, 2, 3, 4, 5, 6].map((i) => b.readUInt32LE(12 + 4 * i))).toEqual([1, 8, 2, 16, 1, 3, 1]);
-    expect([0, 1, 2, 3].map((i) => b.readUInt32LE(40 + 4 * i))).toEqual([2, 4, 8, 1]);
-    expect([...b.subarray(56, 72)]).toEqual(new Array(16).fill(7));
-    expect([...b.subarray(72, 75)]).toEqual([1, 2, 3]);
-    expect([b.readUInt32LE(75), b.readUInt32LE(79)]).toEqual([0, 4]);
+    expect([0, 1, 2, 3, 4, 5].map((i) => b.readUInt32LE(40 + 4 * i))).toEqual([2, 4, 24, 1, 1, 9]);
+    expect([...b.subarray(64, 80)]).toEqual(new Array(16).fill(7));
+    expect([...b.subarray(80, 83)]).toEqual([1, 2, 3]);
+    expect([b.readUInt32LE(83), b.readUInt32LE(87)]).toEqual([0, 4]);
     expect(encodeBye().readUInt32LE(0)).toBe(MAGIC_BYE);
   });
 

@@ -127,6 +127,11 @@ function pushCallbackCall(env: VerifierEnv, insnIdx: number, subprog: number, se
   caller.callbackDepth = 0;
 }
 
+/** Callsites of bpf_loop that optimize_bpf_loop inlines (loop_inline_state.fit). */
+export function inlinedLoopCallsites(env: VerifierEnv): number[] {
+  return [...dataOf(env).loopInline].filter(([, st]) => st.fit).map(([idx]) => idx);
+}
+
 /** check_helper_call's BPF_FUNC_loop case, after the argument checks. */
 export function checkLoopCall(env: VerifierEnv, subprogno: number, setupFuncEntry: SetupFuncEntry): void {
   updateLoopInlineState(env, subprogno);

@@ -74,7 +74,7 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn, insnIdx: number): nu
 }
 
 /** verbose_invalid_scalar */
-function failInvalidScalar(env: VerifierEnv, reg: BpfRegState, min: bigint, max: bigint, ctx: string, name: string): never {
+export function failInvalidScalar(env: VerifierEnv, reg: BpfRegState, min: bigint, max: bigint, ctx: string, name: string): never {
   let s = `${ctx} the register ${name} has`;
   let unknown = true;
   if (reg.smin > S64_MIN) {

@@ -22,8 +22,9 @@ import { updateBranchCounts } from '../pruning/branchCounts.js';
 import { markRegScratched, markVerifierStateScratched, printInsnState, printVerifierState, verifierStateScratched } from '../log/logState.js';
 import { bpfCommitStackWriteMarks, bpfResetStackWriteMarks, bpfUpdateLiveStack } from '../liveness/liveness.js';
 import { markRegKnown } from '../state/scalar.js';
-import { checkFuncCall, prepareFuncExit } from './calls.js';
+import { checkFuncCall, failInvalidScalar, prepareFuncExit } from './calls.js';
 import { checkLdImmFunc } from './callbacks.js';
+import { markChainPrecision } from '../precision/backtrack.js';
 import { checkLdImmMap, failUnresolvedMapLoads } from './mapAccess.js';
 
 const isMapLoadSrc = (src: number): boolean => src === 1 || src === 2 || src === 5 || src === 6;
@@ -65,6 +66,16 @@ function processBpfExit(env: VerifierEnv): boolean {
   checkRegArg(env, 0, RegArgType.SRC_OP);
   const r0 = curRegs(env)[0] as BpfRegState;
   if (!env.allowPtrLeaks && r0.type !== RegType.SCALAR_VALUE) fail(env, EACCES, 'R0 leaks addr as return value');
+  const frame0 = env.curState.frame[0] as BpfFuncState;
+  if (frame0.inAsyncCallbackFn) {
+    // check_return_code's enforce_retval with the callback's range
+    const ctx = 'At async callback return';
+    if (r0.type !== RegType.SCALAR_VALUE) fail(env, EINVAL, `${ctx} the register R0 is not a known value (${regTypeStr(r0)})`);
+    markChainPrecision(env, 0);
+    const { minval, maxval } = frame0.callbackRetRange;
+    if (!(minval <= r0.smin && r0.smax <= maxval)) failInvalidScalar(env, r0, minval, maxval, ctx, 'R0');
+    return true;
+  }
   // check_return_code: a global subprog verified on its own must return a scalar.
   if ((env.curState.frame[0] as BpfFuncState).subprogno > 0 && r0.type !== RegType.SCALAR_VALUE) {
     fail(env, EINVAL, `At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`);

@@ -12,10 +12,11 @@ import { checkRegArg, curRegs, RegArgType } from './regArg.js';
 import { checkStackAccessWithinBounds, Access } from './memAccess.js';
 import { checkMapAccess, mapOf } from './mapAccess.js';
 import { checkPacketAccess } from './packetAccess.js';
+import { checkTimerMapMatch, processTimerFunc } from './timers.js';
 import { bpfMarkStackRead } from '../liveness/liveness.js';
 import { btSetFrameSlot, markChainPrecision, markChainPrecisionFrom } from '../precision/backtrack.js';
 
-export const enum ArgType { DONTCARE, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL }
+export const enum ArgType { DONTCARE, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, PTR_TO_TIMER }
 export const enum RetType { INTEGER, PTR_TO_MAP_VALUE_OR_NULL }
 
 export interface HelperProto {
@@ -33,6 +34,8 @@ export interface CallArgMeta {
   constMapKey: bigint;
   /** subprogno of an ARG_PTR_TO_FUNC argument. */
   subprogno: number;
+  /** Map of an ARG_PTR_TO_TIMER argument (meta->map_ptr set by process_timer_func), or -1. */
+  timerMap: number;
 }
 
 function fail(env: VerifierEnv, errno: number, msg: string): never {
@@ -55,6 +58,10 @@ function checkRegType(env: VerifierEnv, regno: number, reg: BpfRegState, arg: Ar
   if (arg === ArgType.PTR_TO_FUNC) {
     if (reg.type === RegType.PTR_TO_FUNC && reg.typeFlags === 0) return;
     fail(env, EACCES, `R${regno} type=${regTypeStr(reg)} expected=func`);
+  }
+  if (arg === ArgType.PTR_TO_TIMER) {
+    if (reg.type === RegType.PTR_TO_MAP_VALUE && reg.typeFlags === 0) return;
+    fail(env, EACCES, `R${regno} type=${regTypeStr(reg)} expected=map_value`);
   }
   if (arg === ArgType.PTR_TO_STACK_OR_NULL) {
     if (reg.type === RegType.PTR_TO_STACK && reg.typeFlags === 0) return;
@@ -141,7 +148,7 @@ function getConstantMapKey(env: VerifierEnv, key: BpfRegState, keySize: number):
 }
 
 /** can_elide_value_nullness */
-export const canElideValueNullness = (m: MapSpec): boolean => m.type === 'array';
+export const canElideValueNullness = (env: VerifierEnv, m: MapSpec): boolean => !env.opts.switches.noConstKeyElision && m.type === 'array';
 
 /** check_func_arg for argument `arg` (0-based) of a helper. */
 export function checkFuncArg(env: VerifierEnv, arg: number, meta: CallArgMeta, fn: HelperProto): void {
@@ -168,17 +175,21 @@ export function checkFuncArg(env: VerifierEnv, arg: number, meta: CallArgMeta, f
   checkFuncArgRegOff(env, regno, reg);
   switch (argType) {
     case ArgType.CONST_MAP_PTR:
+      if (meta.timerMap >= 0) checkTimerMapMatch(env, meta.timerMap, reg);
       meta.map = mapOf(env, reg.mapIndex) ?? null;
       meta.mapIndex = reg.mapIndex;
       break;
     case ArgType.PTR_TO_MAP_KEY: {
       if (!meta.map) fail(env, EFAULT, 'verifier bug: invalid map_ptr to access map->key');
       checkHelperMemAccess(env, regno, meta.map.keySize, false);
-      if (canElideValueNullness(meta.map)) meta.constMapKey = getConstantMapKey(env, reg, meta.map.keySize) ?? -1n;
+      if (canElideValueNullness(env, meta.map)) meta.constMapKey = getConstantMapKey(env, reg, meta.map.keySize) ?? -1n;
       break;
     }
     case ArgType.PTR_TO_FUNC:
       meta.subprogno = reg.range;
+      break;
+    case ArgType.PTR_TO_TIMER:
+      meta.timerMap = processTimerFunc(env, regno, reg);
       break;
     case ArgType.PTR_TO_MAP_VALUE:
       if (!meta.map) fail(env, EFAULT, 'verifier bug: invalid map_ptr to access map->value');

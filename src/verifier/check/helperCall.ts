@@ -1,6 +1,7 @@
 // check_helper_call for the helpers the model supports: integer-returning
-// helpers without arguments, and the map helpers lookup/update/delete
-// (array and hash maps). Everything else is reported as unsupported.
+// helpers without arguments, the map helpers lookup/update/delete (array and
+// hash maps), bpf_loop and the bpf_timer helpers. Everything else is
+// reported as unsupported.
 import type { Insn } from '../../isa/insn.js';
 import { PROG_TYPES, type ProgType } from '../../isa/program.js';
 import { helperName as disasmHelperName } from '../../isa/disasm.js';
@@ -9,7 +10,11 @@ import { RegType, PTR_MAYBE_NULL, type BpfRegState } from '../state/reg.js';
 import { markRegKnownZero, markRegNotInit, markRegUnknown, regBoundsSync } from '../state/scalar.js';
 import { checkRegArg, curRegs, RegArgType } from './regArg.js';
 import { checkLoopCall } from './callbacks.js';
-import { setupFuncEntry } from './calls.js';
+import { initFuncState, setupFuncEntry } from './calls.js';
+import {
+  BPF_FUNC_timer_cancel, BPF_FUNC_timer_init, BPF_FUNC_timer_set_callback, BPF_FUNC_timer_start, pushAsyncCb,
+} from './timers.js';
+import { btfCheckSubprogCall } from './callbacks.js';
 import { ArgType, RetType, canElideValueNullness, checkFuncArg, type CallArgMeta, type HelperProto } from './helperArgs.js';
 
 const helperName = (id: number): string => disasmHelperName(id) ?? 'unknown';
@@ -41,6 +46,10 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [BPF_FUNC_loop, {
     ret: RetType.INTEGER, args: [ArgType.ANYTHING, ArgType.PTR_TO_FUNC, ArgType.PTR_TO_STACK_OR_NULL, ArgType.ANYTHING], pktAccess: false,
   }],
+  [BPF_FUNC_timer_init, { ret: RetType.INTEGER, args: [ArgType.PTR_TO_TIMER, ArgType.CONST_MAP_PTR, ArgType.ANYTHING], pktAccess: false }],
+  [BPF_FUNC_timer_set_callback, { ret: RetType.INTEGER, args: [ArgType.PTR_TO_TIMER, ArgType.PTR_TO_FUNC], pktAccess: false }],
+  [BPF_FUNC_timer_start, { ret: RetType.INTEGER, args: [ArgType.PTR_TO_TIMER, ArgType.ANYTHING, ArgType.ANYTHING], pktAccess: false }],
+  [BPF_FUNC_timer_cancel, { ret: RetType.INTEGER, args: [ArgType.PTR_TO_TIMER], pktAccess: false }],
 ]);
 
 /**
@@ -65,9 +74,14 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
     verbose(env, `program of this type cannot use helper ${helperName(funcId)}#${funcId}\n`);
     throw new VerifierError(EINVAL, 'helper not allowed');
   }
-  const meta: CallArgMeta = { map: null, mapIndex: -1, constMapKey: 0n, subprogno: 0 };
+  const meta: CallArgMeta = { map: null, mapIndex: -1, constMapKey: 0n, subprogno: 0, timerMap: -1 };
   for (let i = 0; i < 5; i++) checkFuncArg(env, i, meta, fn);
   if (funcId === BPF_FUNC_loop) checkLoopCall(env, meta.subprogno, setupFuncEntry);
+  if (funcId === BPF_FUNC_timer_set_callback) {
+    // push_callback_call: the BTF check logs a mismatch, then the async branch
+    btfCheckSubprogCall(env, meta.subprogno, curRegs(env));
+    pushAsyncCb(env, meta.subprogno, env.insnIdx, initFuncState);
+  }
 
   const regs = curRegs(env);
   for (let i = 0; i <= 5; i++) {
@@ -84,7 +98,7 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
     }
     let flags = PTR_MAYBE_NULL;
     // 6.18: an array lookup with a constant in-range key cannot fail
-    if (funcId === BPF_FUNC_map_lookup_elem && canElideValueNullness(meta.map) &&
+    if (funcId === BPF_FUNC_map_lookup_elem && canElideValueNullness(env, meta.map) &&
       meta.constMapKey >= 0n && meta.constMapKey < BigInt(meta.map.maxEntries)) flags = 0;
     r0.mapIndex = meta.mapIndex;
     r0.type = RegType.PTR_TO_MAP_VALUE;

@@ -13,6 +13,7 @@ import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfVerifierState } from
 import { S64_MIN } from '../state/regState.js';
 import { markRegKnownZero } from '../state/scalar.js';
 import { tnumIsConst } from '../state/tnum.js';
+import { checkMapFieldAccess, mapProgIncompatibility } from './timers.js';
 
 export const BPF_MAX_VAR_OFF = 1 << 29;
 const ENOTSUPP = 524;
@@ -49,6 +50,8 @@ export function resolvePseudoLdimm64(prog: Program): { errno: number; msg: strin
     if (!isValueLoad(insn.src) && hi.imm !== 0) return { errno: EINVAL, msg: 'unrecognized bpf_ld_imm64 insn' };
     const map = prog.maps[insn.imm];
     if (!map) return { errno: EINVAL, msg: `fd ${insn.imm} is not pointing to valid bpf_map` };
+    const incompatible = mapProgIncompatibility(map, prog.progType);
+    if (incompatible) return { errno: EINVAL, msg: incompatible };
     if (isValueLoad(insn.src)) {
       const off = hi.imm >>> 0;
       if (off >= BPF_MAX_VAR_OFF) return { errno: EINVAL, msg: `direct value offset of ${off} is not allowed` };
@@ -117,11 +120,12 @@ export function checkMemRegionAccess(env: VerifierEnv, regno: number, reg: BpfRe
   }
 }
 
-/** check_map_access (maps without BTF records: no kptr/timer fields). */
+/** check_map_access: the value bounds, then the special fields. */
 export function checkMapAccess(env: VerifierEnv, regno: number, reg: BpfRegState, off: number, size: number, zeroSizeAllowed: boolean): void {
   const map = mapOf(env, reg.mapIndex);
   if (!map) throw new VerifierError(EINVAL, 'map value without a map');
   checkMemRegionAccess(env, regno, reg, off, size, map.valueSize, zeroSizeAllowed);
+  checkMapFieldAccess(env, map, reg, off, size);
 }
 
 /** mark_ptr_not_null_reg for array/hash maps and other maybe-null pointers. */

@@ -27,13 +27,13 @@ export const PROFILES: readonly KernelProfile[] = [
     name: '6.18.44-fc-v1272',
     release: '6.18.44-fc-v1272',
     description: '6.18.44 with later upstream verifier changes backported (callback SCCs, loop pruning over misc slots, movsx bounds, push_stack E2BIG)',
-    switches: withOn(['sccCallbackLoops', 'stackMiscPruningInLoops', 'movsxKeepsRange', 'pushStackE2big', 'nullArgPrecise', 'callbackExitKeepsArgs']),
+    switches: withOn(['sccCallbackLoops', 'stackMiscPruningInLoops', 'movsxKeepsRange', 'pushStackE2big', 'nullArgPrecise', 'callbackExitKeepsArgs', 'asyncValueId']),
   },
   {
     name: '6.12',
     release: '6.12.118+deb12-cloud-amd64',
     description: 'Debian 6.12 (the verifier the seed patch was written for), checked against the VM oracle vm:6.12; chain liveness, loop entries instead of SCCs, the peak_states counter',
-    switches: withOn(['pushStackE2big', 'nullArgPrecise', 'callbackExitKeepsArgs', 'chainLiveness', 'loopEntry', 'peakStatesCounter', 'noTnumSingleValue', 'plainBugMessages', 'linkedRegsAddOnly', 'addSubWrapUnbounded', 'mulUnsignedOnly']),
+    switches: withOn(['pushStackE2big', 'nullArgPrecise', 'callbackExitKeepsArgs', 'chainLiveness', 'loopEntry', 'peakStatesCounter', 'noTnumSingleValue', 'plainBugMessages', 'linkedRegsAddOnly', 'addSubWrapUnbounded', 'mulUnsignedOnly', 'noConstKeyElision']),
   },
 ];
 

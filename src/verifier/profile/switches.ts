@@ -17,6 +17,8 @@ export const SWITCH_NAMES = [
   'plainBugMessages',
   'addSubWrapUnbounded',
   'mulUnsignedOnly',
+  'asyncValueId',
+  'noConstKeyElision',
 ] as const;
 
 export type SwitchName = (typeof SWITCH_NAMES)[number];
@@ -134,6 +136,20 @@ export const SWITCHES: Readonly<Record<SwitchName, SwitchInfo>> = {
     commit: '',
     description: 'BPF_MUL keeps a range only for non-negative factors below 2^32 (u32: 2^16); a negative factor makes the result unbounded',
     actsIn: 'scalar_min_max_mul, scalar32_min_max_mul',
+  },
+  asyncValueId: {
+    name: 'asyncValueId',
+    upstream: 'not identified (seen on 6.18.44-fc-v1272 only; upstream 6.18 and Debian 6.12 leave it 0)',
+    commit: '',
+    description: "a timer callback's map value argument (r3) gets a fresh id when the callback is enqueued",
+    actsIn: 'set_timer_callback_state (push_async_cb)',
+  },
+  noConstKeyElision: {
+    name: 'noConstKeyElision',
+    upstream: 'before "bpf: verifier: Support eliding map lookup nullness" (6.14)',
+    commit: 'd2102f2f5d75',
+    description: 'an array lookup with a constant in-range key still returns map_value_or_null, and the key is not marked precise',
+    actsIn: 'get_constant_map_key, check_helper_call (can_elide_value_nullness)',
   },
 };
 

@@ -99,23 +99,11 @@ static void serve(uint32_t id, uint8_t *req, uint32_t len) {
   if (len < 28) { send_response(id, OUT_SETUP_FAILED, EINVAL, "short request", 13); return; }
   uint32_t prog_type = get32(req), flags = get32(req + 4), level = get32(req + 8);
   uint32_t insn_bytes = get32(req + 12), n_maps = get32(req + 16), btf_len = get32(req + 20), n_fi = get32(req + 24);
-  uint8_t *maps = req + 28, *insns = maps + 16 * n_maps, *btf = insns + insn_bytes, *fi = btf + btf_len;
+  uint8_t *maps = req + 28, *insns = maps + 24 * n_maps, *btf = insns + insn_bytes, *fi = btf + btf_len;
   if ((size_t)(fi - req) + 8 * (size_t)n_fi != len) { send_response(id, OUT_SETUP_FAILED, EINVAL, "bad request length", 18); return; }
   int fds[64], nfd = 0, btf_fd = -1;
   char msg[256];
   if (n_maps > 64) { send_response(id, OUT_SETUP_FAILED, E2BIG, "too many maps", 13); return; }
-  for (uint32_t i = 0; i < n_maps; i++) {
-    uint8_t a[72] = {0};
-    memcpy(a, maps + 16 * i, 16); /* map_type key_size value_size max_entries */
-    long fd = sys_bpf(BPF_MAP_CREATE, a, sizeof a);
-    if (fd < 0) {
-      int e = errno;
-      int n = snprintf(msg, sizeof msg, "BPF_MAP_CREATE of map %u failed", i);
-      send_response(id, OUT_SETUP_FAILED, (uint32_t)e, msg, (uint32_t)n);
-      goto out;
-    }
-    fds[nfd++] = (int)fd;
-  }
   if (btf_len) {
     ensure_log(1 << 16);
     uint8_t a[40] = {0};
@@ -133,6 +121,23 @@ static void serve(uint32_t id, uint8_t *req, uint32_t len) {
     }
     btf_fd = (int)fd;
   }
+  for (uint32_t i = 0; i < n_maps; i++) {
+    uint8_t a[72] = {0};
+    uint8_t *m = maps + 24 * i; /* map_type key_size value_size max_entries btf_key_type_id btf_value_type_id */
+    memcpy(a, m, 16);
+    if (get32(m + 20)) {
+      put32(a + 48, (uint32_t)btf_fd);
+      memcpy(a + 52, m + 16, 8);
+    }
+    long fd = sys_bpf(BPF_MAP_CREATE, a, sizeof a);
+    if (fd < 0) {
+      int e = errno;
+      int n = snprintf(msg, sizeof msg, "BPF_MAP_CREATE of map %u failed", i);
+      send_response(id, OUT_SETUP_FAILED, (uint32_t)e, msg, (uint32_t)n);
+      goto out;
+    }
+    fds[nfd++] = (int)fd;
+  }
   uint32_t log_size = level ? 1u << 20 : 0;
   for (;;) {
     if (log_size) { ensure_log(log_size); log_buf[0] = 0; }
@@ -149,8 +154,8 @@ static void serve(uint32_t id, uint8_t *req, uint32_t len) {
       put64(a + 32, (uint64_t)(uintptr_t)log_buf);
     }
     if (nfd) put64(a + 120, (uint64_t)(uintptr_t)fds);
-    if (btf_fd >= 0) put32(a + 72, (uint32_t)btf_fd);
     if (n_fi) {
+      put32(a + 72, (uint32_t)btf_fd);
       put32(a + 76, 8);
       put64(a + 80, (uint64_t)(uintptr_t)fi);
       put32(a + 88, n_fi);
