@@ -23,6 +23,7 @@ export const NSLOTS = 8;
 const FULL = 0xff;
 const HELPER_PRANDOM = 7;
 const HELPER_LOOP = 181;
+const HELPER_FOR_EACH_MAP_ELEM = 164;
 const HELPER_TIMER_INIT = 169;
 const HELPER_TIMER_SET_CALLBACK = 170;
 const HELPER_TIMER_START = 171;
@@ -525,6 +526,10 @@ class Renderer {
       this.timerCallback(c, b);
       return;
     }
+    if (b.kind === 'forEach') {
+      this.forEachCallback(c, b);
+      return;
+    }
     const ptrArgs = this.callArgs(c, b.args);
     // The callee: r1-r5 as set up, a fresh stack, the callers' stacks reachable through pointers.
     const sub = new Emitter();
@@ -648,6 +653,40 @@ class Renderer {
       this.em.put(mov64Imm(3, 0));
       this.em.put(call(HELPER_TIMER_START));
     }
+    this.clobberCallerSaved(c);
+    this.write(c, R0, true);
+    this.useResult(c, b);
+  }
+
+  /**
+   * bpf_for_each_map_elem(&timers, callback, NULL, 0): the body runs in a new
+   * frame with r1-r3 = map, key, value and r4 = the NULL ctx, starts from a
+   * data word of the value and returns 0 or 1.
+   */
+  private forEachCallback(c: Ctx, b: Extract<Block, { t: 'call' }>): void {
+    const sub = new Emitter();
+    const exits: number[][][] = [];
+    const cc: Ctx = {
+      readable: 1 << 4, unknown: 0, stack: newSlots(), reserved: 0,
+      loops: c.loops + 1, trips: c.trips * TIMER_MAP.maxEntries, level: c.level + 1, outer: [...c.outer.map((s) => [...s]), [...c.stack]], ptrs: [],
+    };
+    sub.put(ldxMem('dw', 6, 3, 16 + 8 * (Math.abs(b.retImm) % TIMER_DATA_WORDS)));
+    const rr = new Renderer(sub, newAcc(), exits, 1);
+    rr.write(cc, 6, true);
+    rr.blocks(cc, b.body);
+    const v = b.ret === null ? undefined : rr.src(cc, b.ret);
+    if (v === undefined) sub.put(mov64Imm(R0, b.retImm & 1));
+    else {
+      if (v !== R0) sub.put(mov64Reg(R0, v));
+      sub.put(alu64Imm('and', R0, 1));
+    }
+    sub.put(exit());
+    const nested = sub.funcs();
+    this.em.put(ldImm64(1, 0n, BPF_PSEUDO_MAP_IDX));
+    this.em.loadFunc(2, sub.finish(), [{ linkage: 'static', params: 0 }, ...nested]);
+    this.em.put(mov64Imm(3, 0));
+    this.em.put(mov64Imm(4, 0));
+    this.em.put(call(HELPER_FOR_EACH_MAP_ELEM));
     this.clobberCallerSaved(c);
     this.write(c, R0, true);
     this.useResult(c, b);
@@ -786,7 +825,7 @@ function renderWithFuncs(tree: ProgramTree): { insns: Insn[]; funcs?: FuncMeta[]
 
 export function renderProgram(tree: ProgramTree, name = 'gen'): Program {
   const { insns, funcs } = renderWithFuncs(tree);
-  // only timer blocks load a map
+  // only timer and for-each blocks load a map
   const timers = insns.some((i) => isLdImm64(i.code) && (i.src === BPF_PSEUDO_MAP_IDX || i.src === BPF_PSEUDO_MAP_IDX_VALUE));
   return makeProgram(insns, { name, progType: 'socket', ...(funcs ? { funcs } : {}), ...(timers ? { maps: [TIMER_MAP] } : {}) });
 }

@@ -57,7 +57,9 @@ export type Block =
      * arguments only, verified on its own); loop: the body is a bpf_loop
      * callback run `nr` times (r1 = index, ctx NULL, returns 0 or 1); timer:
      * the body is a bpf_timer callback (an async callback: r1-r3 = map, key,
-     * value, returns 0), armed with bpf_timer_init / set_callback / start.
+     * value, returns 0), armed with bpf_timer_init / set_callback / start;
+     * forEach: the body is a bpf_for_each_map_elem callback over the timer
+     * map (r1-r4 = map, key, value, NULL ctx; returns 0 or 1).
      */
     kind: CallKind;
     nr: number;
@@ -85,7 +87,7 @@ export type CallArg =
 
 export type CallUse = 'none' | 'branch' | 'index';
 
-export type CallKind = 'static' | 'global' | 'loop' | 'timer';
+export type CallKind = 'static' | 'global' | 'loop' | 'timer' | 'forEach';
 
 export type RiskyKind = 'unboundedVarOff' | 'stackOutOfRange' | 'infiniteLoop';
 export const RISKY_KINDS: readonly RiskyKind[] = ['unboundedVarOff', 'stackOutOfRange', 'infiniteLoop'];

@@ -155,7 +155,7 @@ export const PROBES: Readonly<Record<SwitchName, () => Program>> = {
   plainBugMessages: selfCompare,
   addSubWrapUnbounded: addWraps,
   mulUnsignedOnly: mulNegative,
-  asyncValueId: timerCallback,
+  callbackValueId: timerCallback,
   noConstKeyElision: constKeyLookup,
 };
 

@@ -20,7 +20,9 @@ const subprogStarts = (p: Program): number[] => [...new Set([0, ...p.insns.flatM
   (x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL) || (x.code === 0x18 && x.src === BPF_PSEUDO_FUNC) ? [i + x.imm + 1] : [])])];
 const globals = (p: Program): number => p.funcs?.filter((f) => f.linkage === 'global').length ?? 0;
 const loopCallbacks = (p: Program): number => p.insns.filter((x) => x.code === 0x18 && x.src === BPF_PSEUDO_FUNC).length;
-const timerCalls = (p: Program): number => p.insns.filter((x) => x.code === (BPF_JMP | BPF_CALL) && x.src === 0 && x.imm === 170).length;
+const helperCalls = (p: Program, id: number): number => p.insns.filter((x) => x.code === (BPF_JMP | BPF_CALL) && x.src === 0 && x.imm === id).length;
+const timerCalls = (p: Program): number => helperCalls(p, 170);
+const forEachCalls = (p: Program): number => helperCalls(p, 164);
 
 describe('callbacks preset', () => {
   const { programs } = generatePrograms({ preset: 'callbacks', count: 200, seed: 3 });
@@ -38,23 +40,26 @@ describe('callbacks preset', () => {
   });
 
   it('coverage: >= 20% of programs verify a global subprog, explore a bpf_loop callback, an async callback (model log)', () => {
-    let g = 0, l = 0, a = 0;
+    let g = 0, l = 0, a = 0, e = 0;
     for (const p of programs) {
       const f = coverageFromResult(verifyProgram(p, { history: new CopyHistory(), logLevel: 2, profile: liveProfile() }));
       if (f.globalSubprog) g++;
       if (f.loopCallback) l++;
       if (f.asyncCallback) a++;
+      if (f.mapElemCallback) e++;
     }
+    expect(e / programs.length).toBeGreaterThanOrEqual(0.1);
     expect(g / programs.length).toBeGreaterThanOrEqual(0.2);
     expect(l / programs.length).toBeGreaterThanOrEqual(0.2);
     expect(a / programs.length).toBeGreaterThanOrEqual(0.2);
   });
 
-  it('timer programs carry the timer map and arm it before setting the callback', () => {
-    const timed = programs.filter((p) => timerCalls(p) > 0);
-    expect(timed.length).toBeGreaterThanOrEqual(60);
-    for (const p of programs) expect(p.maps.length, p.name).toBe(timerCalls(p) > 0 ? 1 : 0);
-    for (const p of timed) expect(p.maps[0]?.timerOff, p.name).toBe(0);
+  it('timer and for-each programs carry the timer map; timers are initialized before a callback is set', () => {
+    const mapped = programs.filter((p) => timerCalls(p) + forEachCalls(p) > 0);
+    expect(programs.filter((p) => timerCalls(p) > 0).length).toBeGreaterThanOrEqual(60);
+    for (const p of programs) expect(p.maps.length, p.name).toBe(mapped.includes(p) ? 1 : 0);
+    for (const p of mapped) expect(p.maps[0]?.timerOff, p.name).toBe(0);
+    for (const p of programs) expect(helperCalls(p, 169), p.name).toBeGreaterThanOrEqual(timerCalls(p));
   });
 
   it('presets without global calls still load without BTF', () => {

@@ -1,4 +1,4 @@
-// Synchronous callbacks (bpf_loop): is_sync_callback_calling_insn, the BTF
+// Synchronous callbacks (bpf_loop, bpf_for_each_map_elem): the BTF
 // func_info checks (btf_check_subprog_call), ld_imm64 of BPF_PSEUDO_FUNC,
 // push_callback_call with set_loop_callback_state, and the widening of
 // imprecise scalars when a callback returns to its callsite.
@@ -114,14 +114,36 @@ function setLoopCallbackState(caller: BpfFuncState, callee: BpfFuncState): void 
   callee.callbackRetRange = { minval: 0n, maxval: 1n };
 }
 
+/**
+ * set_map_elem_callback_state (map_set_for_each_callback_args of array and
+ * hash maps): callback(map, key, value, ctx).
+ */
+function setMapElemCallbackState(env: VerifierEnv, caller: BpfFuncState, callee: BpfFuncState): void {
+  const mapReg = caller.regs[1] as BpfRegState;
+  copyRegState(callee.regs[1] as BpfRegState, mapReg);
+  for (const [regno, type] of [[2, RegType.PTR_TO_MAP_KEY], [3, RegType.PTR_TO_MAP_VALUE]] as const) {
+    const r = callee.regs[regno] as BpfRegState;
+    r.type = type;
+    markRegKnownZero(r);
+    r.mapIndex = mapReg.mapIndex;
+  }
+  if (env.opts.switches.callbackValueId) (callee.regs[3] as BpfRegState).id = ++env.idGen;
+  copyRegState(callee.regs[4] as BpfRegState, caller.regs[3] as BpfRegState);
+  // r5 stays NOT_INIT from init_func_state
+  callee.inCallbackFn = true;
+  callee.callbackRetRange = { minval: 0n, maxval: 1n };
+}
+
+type SetCallee = (caller: BpfFuncState, callee: BpfFuncState) => void;
+
 /** push_callback_call for a synchronous callback: enqueue the callback's entry state. */
-function pushCallbackCall(env: VerifierEnv, insnIdx: number, subprog: number, setupFuncEntry: SetupFuncEntry): void {
+function pushCallbackCall(env: VerifierEnv, insnIdx: number, subprog: number, setupFuncEntry: SetupFuncEntry, setCallee: SetCallee): void {
   const state = env.curState;
   const caller = state.frame[state.curframe] as BpfFuncState;
   btfCheckSubprogCall(env, subprog, caller.regs);
   const start = env.subprogs.info[subprog]?.start ?? 0;
   const cb = pushStack(env, start, insnIdx, false);
-  setupFuncEntry(env, subprog, insnIdx, cb, setLoopCallbackState);
+  setupFuncEntry(env, subprog, insnIdx, cb, setCallee);
   cb.callbackUnrollDepth++;
   (cb.frame[cb.curframe - 1] as BpfFuncState).callbackDepth++;
   caller.callbackDepth = 0;
@@ -140,11 +162,16 @@ export function checkLoopCall(env: VerifierEnv, subprogno: number, setupFuncEntr
   const st = env.curState;
   const cur = st.frame[st.curframe] as BpfFuncState;
   if (BigInt(cur.callbackDepth) < (curRegs(env)[1] as BpfRegState).umax) {
-    pushCallbackCall(env, env.insnIdx, subprogno, setupFuncEntry);
+    pushCallbackCall(env, env.insnIdx, subprogno, setupFuncEntry, setLoopCallbackState);
   } else {
     cur.callbackDepth = 0;
     if (logLevel2(env)) verbose(env, `frame${st.curframe} bpf_loop iteration limit reached\n`);
   }
+}
+
+/** check_helper_call's BPF_FUNC_for_each_map_elem case: every visit of the callsite pushes the callback. */
+export function checkForEachMapElemCall(env: VerifierEnv, subprogno: number, setupFuncEntry: SetupFuncEntry): void {
+  pushCallbackCall(env, env.insnIdx, subprogno, setupFuncEntry, (caller, callee) => setMapElemCallbackState(env, caller, callee));
 }
 
 /** find_prev_entry: a checkpoint on the current DFS path at insnIdx with the same callsites. */

@@ -9,7 +9,7 @@ import { type VerifierEnv, VerifierError, Unsupported, EINVAL, EFAULT, verbose }
 import { RegType, PTR_MAYBE_NULL, type BpfRegState } from '../state/reg.js';
 import { markRegKnownZero, markRegNotInit, markRegUnknown, regBoundsSync } from '../state/scalar.js';
 import { checkRegArg, curRegs, RegArgType } from './regArg.js';
-import { checkLoopCall } from './callbacks.js';
+import { checkForEachMapElemCall, checkLoopCall } from './callbacks.js';
 import { initFuncState, setupFuncEntry } from './calls.js';
 import {
   BPF_FUNC_timer_cancel, BPF_FUNC_timer_init, BPF_FUNC_timer_set_callback, BPF_FUNC_timer_start, pushAsyncCb,
@@ -26,6 +26,7 @@ export const BPF_FUNC_ktime_get_ns = 5;
 export const BPF_FUNC_get_prandom_u32 = 7;
 export const BPF_FUNC_get_smp_processor_id = 8;
 export const BPF_FUNC_loop = 181;
+export const BPF_FUNC_for_each_map_elem = 164;
 const BPF_FUNC_MAX_ID = 212;
 
 /** nr_cpu_ids of the oracle machine (cpu/possible = 0-1). */
@@ -45,6 +46,9 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [BPF_FUNC_get_smp_processor_id, { ret: RetType.INTEGER, args: [], pktAccess: false }],
   [BPF_FUNC_loop, {
     ret: RetType.INTEGER, args: [ArgType.ANYTHING, ArgType.PTR_TO_FUNC, ArgType.PTR_TO_STACK_OR_NULL, ArgType.ANYTHING], pktAccess: false,
+  }],
+  [BPF_FUNC_for_each_map_elem, {
+    ret: RetType.INTEGER, args: [ArgType.CONST_MAP_PTR, ArgType.PTR_TO_FUNC, ArgType.PTR_TO_STACK_OR_NULL, ArgType.ANYTHING], pktAccess: false,
   }],
   [BPF_FUNC_timer_init, { ret: RetType.INTEGER, args: [ArgType.PTR_TO_TIMER, ArgType.CONST_MAP_PTR, ArgType.ANYTHING], pktAccess: false }],
   [BPF_FUNC_timer_set_callback, { ret: RetType.INTEGER, args: [ArgType.PTR_TO_TIMER, ArgType.PTR_TO_FUNC], pktAccess: false }],
@@ -77,6 +81,7 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
   const meta: CallArgMeta = { map: null, mapIndex: -1, constMapKey: 0n, subprogno: 0, timerMap: -1 };
   for (let i = 0; i < 5; i++) checkFuncArg(env, i, meta, fn);
   if (funcId === BPF_FUNC_loop) checkLoopCall(env, meta.subprogno, setupFuncEntry);
+  if (funcId === BPF_FUNC_for_each_map_elem) checkForEachMapElemCall(env, meta.subprogno, setupFuncEntry);
   if (funcId === BPF_FUNC_timer_set_callback) {
     // push_callback_call: the BTF check logs a mismatch, then the async branch
     btfCheckSubprogCall(env, meta.subprogno, curRegs(env));

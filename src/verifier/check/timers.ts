@@ -76,8 +76,8 @@ function setTimerCallbackState(env: VerifierEnv, caller: BpfFuncState, callee: B
     markRegKnownZero(r);
     r.mapIndex = mapIndex;
   }
-  // asyncValueId: kernels that give the value argument its own id (seen on the live 6.18.44 build)
-  if (env.opts.switches.asyncValueId) (callee.regs[3] as BpfRegState).id = ++env.idGen;
+  // callbackValueId: kernels that give the value argument its own id (seen on the live 6.18.44 build)
+  if (env.opts.switches.callbackValueId) (callee.regs[3] as BpfRegState).id = ++env.idGen;
   markRegNotInit(callee.regs[4] as BpfRegState);
   markRegNotInit(callee.regs[5] as BpfRegState);
   callee.inAsyncCallbackFn = true;

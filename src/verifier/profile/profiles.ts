@@ -27,7 +27,7 @@ export const PROFILES: readonly KernelProfile[] = [
     name: '6.18.44-fc-v1272',
     release: '6.18.44-fc-v1272',
     description: '6.18.44 with later upstream verifier changes backported (callback SCCs, loop pruning over misc slots, movsx bounds, push_stack E2BIG)',
-    switches: withOn(['sccCallbackLoops', 'stackMiscPruningInLoops', 'movsxKeepsRange', 'pushStackE2big', 'nullArgPrecise', 'callbackExitKeepsArgs', 'asyncValueId']),
+    switches: withOn(['sccCallbackLoops', 'stackMiscPruningInLoops', 'movsxKeepsRange', 'pushStackE2big', 'nullArgPrecise', 'callbackExitKeepsArgs', 'callbackValueId']),
   },
   {
     name: '6.12',

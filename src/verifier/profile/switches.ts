@@ -17,7 +17,7 @@ export const SWITCH_NAMES = [
   'plainBugMessages',
   'addSubWrapUnbounded',
   'mulUnsignedOnly',
-  'asyncValueId',
+  'callbackValueId',
   'noConstKeyElision',
 ] as const;
 
@@ -137,12 +137,12 @@ export const SWITCHES: Readonly<Record<SwitchName, SwitchInfo>> = {
     description: 'BPF_MUL keeps a range only for non-negative factors below 2^32 (u32: 2^16); a negative factor makes the result unbounded',
     actsIn: 'scalar_min_max_mul, scalar32_min_max_mul',
   },
-  asyncValueId: {
-    name: 'asyncValueId',
+  callbackValueId: {
+    name: 'callbackValueId',
     upstream: 'not identified (seen on 6.18.44-fc-v1272 only; upstream 6.18 and Debian 6.12 leave it 0)',
     commit: '',
-    description: "a timer callback's map value argument (r3) gets a fresh id when the callback is enqueued",
-    actsIn: 'set_timer_callback_state (push_async_cb)',
+    description: "a callback's map value argument (r3 of bpf_timer and bpf_for_each_map_elem callbacks) gets a fresh id when the callback is enqueued",
+    actsIn: 'set_timer_callback_state, map_set_for_each_callback_args',
   },
   noConstKeyElision: {
     name: 'noConstKeyElision',

@@ -1,0 +1,104 @@
+// bpf_for_each_map_elem: a synchronous callback (map, key, value, ctx) pushed
+// on every visit of the callsite, returning 0 or 1. The same programs in the
+// model and the live kernel at log levels 1, 2 and stats (skipped without bpf()).
+import { describe, expect, test } from 'vitest';
+import { programFromAsm } from '../../src/isa/programFile.js';
+import type { Program } from '../../src/isa/program.js';
+import { verifyProgram } from '../../src/verifier/verify.js';
+import { CopyHistory } from '../../src/history/copy.js';
+import { bpfAvailable } from '../../src/kernel/syscall.js';
+import { loadInKernel } from '../../src/kernel/oracle.js';
+import { normalizeMapLoads } from '../../src/verifier/check/mapAccess.js';
+import { liveProfile } from '../liveProfile.js';
+
+const HEAD = `; map: arr array key=4 value=32 max=4
+; funcs: static/0 static/0`;
+
+const CASES: Array<{ name: string; src: string }> = [
+  {
+    name: 'a callback with a branch on the value, NULL ctx',
+    src: `${HEAD}
+  r1 = map 0
+  r2 = func cb
+  r3 = 0
+  r4 = 0
+  call bpf_for_each_map_elem
+  if r0 > 3 goto out
+  r6 = r0
+out: r0 = 0
+  exit
+cb: r0 = *(u64 *)(r3 + 8)
+  if r0 > 7 goto big
+  r0 = 0
+  exit
+big: r0 = 1
+  exit`,
+  },
+  {
+    name: 'a stack ctx the callback counts into',
+    src: `${HEAD}
+  r1 = 0
+  *(u64 *)(r10 - 8) = r1
+  r1 = map 0
+  r2 = func cb
+  r3 = r10
+  r3 += -8
+  r4 = 0
+  call bpf_for_each_map_elem
+  r0 = *(u64 *)(r10 - 8)
+  r0 &= 1
+  exit
+cb: r1 = *(u64 *)(r4 + 0)
+  r1 += 1
+  *(u64 *)(r4 + 0) = r1
+  r0 = 0
+  exit`,
+  },
+  {
+    name: 'a callback returning 2',
+    src: `${HEAD}
+  r1 = map 0
+  r2 = func cb
+  r3 = 0
+  r4 = 0
+  call bpf_for_each_map_elem
+  r0 = 0
+  exit
+cb: r0 = 2
+  exit`,
+  },
+];
+
+const program = (c: (typeof CASES)[number]): Program => programFromAsm(c.src, undefined, c.name);
+const model = (p: Program, logLevel: number) => verifyProgram(p, { history: new CopyHistory(), logLevel, profile: liveProfile() });
+const strip = (log: string, p: Program): string => normalizeMapLoads(log.replace(/^verification time \d+ usec\n/m, ''), p);
+
+describe('bpf_for_each_map_elem in the model', () => {
+  test('the callback frame gets map, key, value and ctx, and returns to the callsite', () => {
+    const log = model(program(CASES[0]!), 2).log ?? '';
+    expect(log).toMatch(/\nfrom 6 to 11: frame1: R1=map_ptr\(ks=4,vs=32\) R2=map_key\(ks=4,vs=32\) R3=map_value\((id=\d+,)?ks=4,vs=32\) R4=0 R10=fp0 cb\n/);
+    expect(log).toContain('to caller at 6:');
+  });
+
+  test('the return range is [0, 1]', () => {
+    expect(model(program(CASES[2]!), 0)).toMatchObject({
+      verdict: 'reject', errno: 22, error: 'At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]',
+    });
+  });
+});
+
+const avail = bpfAvailable();
+describe.skipIf(!avail.ok)(`bpf_for_each_map_elem against the live kernel${avail.ok ? '' : ` (skipped: ${avail.reason})`}`, () => {
+  for (const c of CASES) {
+    for (const level of [1, 2, 4]) {
+      test(`${c.name}, log level ${level}`, () => {
+        const p = program(c);
+        const k = loadInKernel(p, { logLevel: level, keepLog: true });
+        const m = model(p, level);
+        expect([m.verdict, m.errno, m.error]).toEqual([k.verdict, k.errno, k.error]);
+        expect(strip(m.log ?? '', p)).toBe(strip(k.log ?? '', p));
+        expect([m.insns, m.total_states, m.peak_states]).toEqual([k.insns, k.total_states, k.peak_states]);
+      });
+    }
+  }
+});
