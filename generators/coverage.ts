@@ -31,6 +31,7 @@
 // - globalSubprog: a global subprogram was verified on its own (`Validating funcN() func#N...`).
 // - loopCallback: a bpf_loop call was checked (`call bpf_loop#181`), i.e. a callback was explored.
 // - mapElemCallback: a bpf_for_each_map_elem call was checked (its callback explored).
+// - ringbufCallback: a bpf_user_ringbuf_drain call was checked (its callback explored).
 // - asyncCallback: an async (bpf_timer) callback state was explored: a state
 //   print ends in ` async_cb` (the verifier ran startAsyncCallback's hand-off).
 
@@ -53,13 +54,14 @@ export interface CoverageFlags {
   globalSubprog: boolean;
   loopCallback: boolean;
   mapElemCallback: boolean;
+  ringbufCallback: boolean;
   asyncCallback: boolean;
 }
 
 export const COVERAGE_KEYS: readonly (keyof CoverageFlags)[] = [
   'backtrackAcrossStates', 'pruned', 'sccEnter', 'sccBackedge', 'backedgePropagation', 'linkedRegs', 'stackAccess',
   'backtrackAcrossCall', 'frameHistory', 'otherFrameStack', 'globalSubprog', 'loopCallback',
-  'mapElemCallback', 'asyncCallback',
+  'mapElemCallback', 'ringbufCallback', 'asyncCallback',
 ];
 
 export interface HistoryCounts {
@@ -86,7 +88,8 @@ export function coverageFromLog(log: string): CoverageFlags {
     backedgePropagation: false, linkedRegs: false, stackAccess: false,
     backtrackAcrossCall: false, frameHistory: false, otherFrameStack: false,
     globalSubprog: /^Validating func\d+\(\) func#\d+\.\.\.$/m.test(log), loopCallback: /\(85\) call bpf_loop#181/.test(log),
-    mapElemCallback: /\(85\) call bpf_for_each_map_elem#164/.test(log), asyncCallback: / async_cb$/m.test(log),
+    mapElemCallback: /\(85\) call bpf_for_each_map_elem#164/.test(log), ringbufCallback: /\(85\) call bpf_user_ringbuf_drain#209/.test(log),
+    asyncCallback: / async_cb$/m.test(log),
   };
   const lines = log.split('\n');
   const backedged = new Set<string>();

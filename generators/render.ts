@@ -34,6 +34,9 @@ const HELPER_TIMER_START = 171;
  */
 export const TIMER_MAP: MapSpec = { name: 'timers', type: 'array', keySize: 4, valueSize: 64, maxEntries: 1, timerOff: 0 };
 const TIMER_DATA_WORDS = 6;
+/** Map 1 of every program that uses maps: a user ring buffer for bpf_user_ringbuf_drain. */
+export const RINGBUF_MAP: MapSpec = { name: 'urb', type: 'user_ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096 };
+const HELPER_USER_RINGBUF_DRAIN = 209;
 const CALLER_SAVED = 0b111110; // r1-r5
 /** Writable pool; callee-saved first so small refs survive calls. */
 const POOL = [6, 7, 8, 9, 0, 2, 3, 4, 5, 1];
@@ -526,8 +529,8 @@ class Renderer {
       this.timerCallback(c, b);
       return;
     }
-    if (b.kind === 'forEach') {
-      this.forEachCallback(c, b);
+    if (b.kind === 'forEach' || b.kind === 'ringbuf') {
+      this.mapCallback(c, b, b.kind === 'ringbuf');
       return;
     }
     const ptrArgs = this.callArgs(c, b.args);
@@ -660,19 +663,22 @@ class Renderer {
 
   /**
    * bpf_for_each_map_elem(&timers, callback, NULL, 0): the body runs in a new
-   * frame with r1-r3 = map, key, value and r4 = the NULL ctx, starts from a
-   * data word of the value and returns 0 or 1.
+   * frame with r1-r3 = map, key, value and r4 = the NULL ctx, and starts from
+   * a data word of the value; bpf_user_ringbuf_drain(&urb, callback, NULL, 0):
+   * r1 = a dynptr, r2 = the NULL ctx. Both return 0 or 1.
    */
-  private forEachCallback(c: Ctx, b: Extract<Block, { t: 'call' }>): void {
+  private mapCallback(c: Ctx, b: Extract<Block, { t: 'call' }>, ringbuf: boolean): void {
     const sub = new Emitter();
     const exits: number[][][] = [];
     const cc: Ctx = {
-      readable: 1 << 4, unknown: 0, stack: newSlots(), reserved: 0,
-      loops: c.loops + 1, trips: c.trips * TIMER_MAP.maxEntries, level: c.level + 1, outer: [...c.outer.map((s) => [...s]), [...c.stack]], ptrs: [],
+      readable: 1 << (ringbuf ? 2 : 4), unknown: 0, stack: newSlots(), reserved: 0,
+      loops: c.loops + 1, trips: c.trips * 2, level: c.level + 1, outer: [...c.outer.map((s) => [...s]), [...c.stack]], ptrs: [],
     };
-    sub.put(ldxMem('dw', 6, 3, 16 + 8 * (Math.abs(b.retImm) % TIMER_DATA_WORDS)));
     const rr = new Renderer(sub, newAcc(), exits, 1);
-    rr.write(cc, 6, true);
+    if (!ringbuf) {
+      sub.put(ldxMem('dw', 6, 3, 16 + 8 * (Math.abs(b.retImm) % TIMER_DATA_WORDS)));
+      rr.write(cc, 6, true);
+    }
     rr.blocks(cc, b.body);
     const v = b.ret === null ? undefined : rr.src(cc, b.ret);
     if (v === undefined) sub.put(mov64Imm(R0, b.retImm & 1));
@@ -682,11 +688,11 @@ class Renderer {
     }
     sub.put(exit());
     const nested = sub.funcs();
-    this.em.put(ldImm64(1, 0n, BPF_PSEUDO_MAP_IDX));
+    this.em.put(ldImm64(1, ringbuf ? 1n : 0n, BPF_PSEUDO_MAP_IDX));
     this.em.loadFunc(2, sub.finish(), [{ linkage: 'static', params: 0 }, ...nested]);
     this.em.put(mov64Imm(3, 0));
     this.em.put(mov64Imm(4, 0));
-    this.em.put(call(HELPER_FOR_EACH_MAP_ELEM));
+    this.em.put(call(ringbuf ? HELPER_USER_RINGBUF_DRAIN : HELPER_FOR_EACH_MAP_ELEM));
     this.clobberCallerSaved(c);
     this.write(c, R0, true);
     this.useResult(c, b);
@@ -825,7 +831,7 @@ function renderWithFuncs(tree: ProgramTree): { insns: Insn[]; funcs?: FuncMeta[]
 
 export function renderProgram(tree: ProgramTree, name = 'gen'): Program {
   const { insns, funcs } = renderWithFuncs(tree);
-  // only timer and for-each blocks load a map
-  const timers = insns.some((i) => isLdImm64(i.code) && (i.src === BPF_PSEUDO_MAP_IDX || i.src === BPF_PSEUDO_MAP_IDX_VALUE));
-  return makeProgram(insns, { name, progType: 'socket', ...(funcs ? { funcs } : {}), ...(timers ? { maps: [TIMER_MAP] } : {}) });
+  // only timer, for-each and ring buffer blocks load a map; programs that do get both maps
+  const maps = insns.some((i) => isLdImm64(i.code) && (i.src === BPF_PSEUDO_MAP_IDX || i.src === BPF_PSEUDO_MAP_IDX_VALUE));
+  return makeProgram(insns, { name, progType: 'socket', ...(funcs ? { funcs } : {}), ...(maps ? { maps: [TIMER_MAP, RINGBUF_MAP] } : {}) });
 }

@@ -59,7 +59,9 @@ export type Block =
      * the body is a bpf_timer callback (an async callback: r1-r3 = map, key,
      * value, returns 0), armed with bpf_timer_init / set_callback / start;
      * forEach: the body is a bpf_for_each_map_elem callback over the timer
-     * map (r1-r4 = map, key, value, NULL ctx; returns 0 or 1).
+     * map (r1-r4 = map, key, value, NULL ctx; returns 0 or 1); ringbuf: the
+     * body is a bpf_user_ringbuf_drain callback (r1 = a local dynptr, r2 =
+     * the NULL ctx; returns 0 or 1).
      */
     kind: CallKind;
     nr: number;
@@ -87,7 +89,7 @@ export type CallArg =
 
 export type CallUse = 'none' | 'branch' | 'index';
 
-export type CallKind = 'static' | 'global' | 'loop' | 'timer' | 'forEach';
+export type CallKind = 'static' | 'global' | 'loop' | 'timer' | 'forEach' | 'ringbuf';
 
 export type RiskyKind = 'unboundedVarOff' | 'stackOutOfRange' | 'infiniteLoop';
 export const RISKY_KINDS: readonly RiskyKind[] = ['unboundedVarOff', 'stackOutOfRange', 'infiniteLoop'];

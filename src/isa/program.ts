@@ -15,10 +15,14 @@ export const BPF_F_XDP_HAS_FRAGS = 1 << 5;
 /** sizeof(struct bpf_timer) in a map value: two opaque u64. */
 export const BPF_TIMER_SIZE = 16;
 
+/** Map types the model and the oracle know (user_ringbuf: key and value size 0). */
+export type MapType = 'array' | 'hash' | 'user_ringbuf';
+export const MAP_TYPES: readonly MapType[] = ['array', 'hash', 'user_ringbuf'];
+
 /** A map the program references (by ld_imm64 BPF_PSEUDO_MAP_IDX / index into this list). */
 export interface MapSpec {
   name: string;
-  type: 'array' | 'hash';
+  type: MapType;
   keySize: number;
   valueSize: number;
   maxEntries: number;

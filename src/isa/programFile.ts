@@ -26,7 +26,7 @@ import { decodeProgram, encodeProgram } from './encode.js';
 import { isLdImm64 } from './opcode.js';
 import {
   BPF_F_ANY_ALIGNMENT, BPF_F_SLEEPABLE, BPF_F_STRICT_ALIGNMENT, BPF_F_TEST_RND_HI32, BPF_F_TEST_STATE_FREQ,
-  BPF_F_XDP_HAS_FRAGS, makeProgram, PROG_TYPES, type MapSpec, type ProgType, type Program,
+  BPF_F_XDP_HAS_FRAGS, makeProgram, MAP_TYPES, PROG_TYPES, type MapSpec, type MapType, type ProgType, type Program,
 } from './program.js';
 
 export const FLAG_NAMES: Readonly<Record<string, number>> = {
@@ -99,9 +99,9 @@ function parseType(v: unknown): ProgType {
 }
 
 function parseMapLine(v: string): MapSpec {
-  const m = /^(\S+)\s+(array|hash)\s+key=(\d+)\s+value=(\d+)\s+max=(\d+)(?:\s+timer=(\d+))?$/.exec(v.trim());
-  if (!m) throw new Error(`bad map '${v.trim()}' (want: NAME array|hash key=N value=N max=N [timer=OFF])`);
-  const spec: MapSpec = { name: m[1]!, type: m[2] as 'array' | 'hash', keySize: +m[3]!, valueSize: +m[4]!, maxEntries: +m[5]! };
+  const m = /^(\S+)\s+(array|hash|user_ringbuf)\s+key=(\d+)\s+value=(\d+)\s+max=(\d+)(?:\s+timer=(\d+))?$/.exec(v.trim());
+  if (!m) throw new Error(`bad map '${v.trim()}' (want: NAME array|hash|user_ringbuf key=N value=N max=N [timer=OFF])`);
+  const spec: MapSpec = { name: m[1]!, type: m[2] as MapType, keySize: +m[3]!, valueSize: +m[4]!, maxEntries: +m[5]! };
   if (m[6] !== undefined) {
     const off = +m[6];
     if (off % 8 || off + 16 > spec.valueSize || (spec.keySize !== 4 && spec.keySize !== 8) || spec.valueSize % 8) {
@@ -204,8 +204,8 @@ function parseMapSpec(v: unknown): MapSpec {
     return x;
   };
   if (typeof o['name'] !== 'string') throw new Error(`map field 'name' must be a string`);
-  if (o['type'] !== 'array' && o['type'] !== 'hash') throw new Error(`map type must be 'array' or 'hash'`);
-  const spec: MapSpec = { name: o['name'], type: o['type'], keySize: num('keySize'), valueSize: num('valueSize'), maxEntries: num('maxEntries') };
+  if (!MAP_TYPES.includes(o['type'] as MapType)) throw new Error(`map type must be one of ${MAP_TYPES.join(', ')}`);
+  const spec: MapSpec = { name: o['name'], type: o['type'] as MapType, keySize: num('keySize'), valueSize: num('valueSize'), maxEntries: num('maxEntries') };
   // one validation for both forms
   return o['timerOff'] === undefined ? spec : parseMapLine(`${mapLine(spec)} timer=${num('timerOff')}`);
 }

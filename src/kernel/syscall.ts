@@ -17,7 +17,7 @@ export const PROG_TYPE_IDS: Readonly<Record<ProgType, number>> = {
   raw_tp: 17, // BPF_PROG_TYPE_RAW_TRACEPOINT
 };
 
-export const MAP_TYPE_IDS = { hash: 1, array: 2 } as const;
+export const MAP_TYPE_IDS = { hash: 1, array: 2, user_ringbuf: 31 } as const;
 
 export const ENOSPC = 28;
 

@@ -23,6 +23,7 @@ const loopCallbacks = (p: Program): number => p.insns.filter((x) => x.code === 0
 const helperCalls = (p: Program, id: number): number => p.insns.filter((x) => x.code === (BPF_JMP | BPF_CALL) && x.src === 0 && x.imm === id).length;
 const timerCalls = (p: Program): number => helperCalls(p, 170);
 const forEachCalls = (p: Program): number => helperCalls(p, 164);
+const ringbufCalls = (p: Program): number => helperCalls(p, 209);
 
 describe('callbacks preset', () => {
   const { programs } = generatePrograms({ preset: 'callbacks', count: 200, seed: 3 });
@@ -40,25 +41,27 @@ describe('callbacks preset', () => {
   });
 
   it('coverage: >= 20% of programs verify a global subprog, explore a bpf_loop callback, an async callback (model log)', () => {
-    let g = 0, l = 0, a = 0, e = 0;
+    let g = 0, l = 0, a = 0, e = 0, u = 0;
     for (const p of programs) {
       const f = coverageFromResult(verifyProgram(p, { history: new CopyHistory(), logLevel: 2, profile: liveProfile() }));
       if (f.globalSubprog) g++;
       if (f.loopCallback) l++;
       if (f.asyncCallback) a++;
       if (f.mapElemCallback) e++;
+      if (f.ringbufCallback) u++;
     }
     expect(e / programs.length).toBeGreaterThanOrEqual(0.1);
+    expect(u / programs.length).toBeGreaterThanOrEqual(0.05);
     expect(g / programs.length).toBeGreaterThanOrEqual(0.2);
     expect(l / programs.length).toBeGreaterThanOrEqual(0.2);
     expect(a / programs.length).toBeGreaterThanOrEqual(0.2);
   });
 
-  it('timer and for-each programs carry the timer map; timers are initialized before a callback is set', () => {
-    const mapped = programs.filter((p) => timerCalls(p) + forEachCalls(p) > 0);
-    expect(programs.filter((p) => timerCalls(p) > 0).length).toBeGreaterThanOrEqual(60);
-    for (const p of programs) expect(p.maps.length, p.name).toBe(mapped.includes(p) ? 1 : 0);
-    for (const p of mapped) expect(p.maps[0]?.timerOff, p.name).toBe(0);
+  it('timer, for-each and ring buffer programs carry the timer map and the ring buffer; timers are initialized first', () => {
+    const mapped = programs.filter((p) => timerCalls(p) + forEachCalls(p) + ringbufCalls(p) > 0);
+    expect(programs.filter((p) => timerCalls(p) > 0).length).toBeGreaterThanOrEqual(50);
+    for (const p of programs) expect(p.maps.length, p.name).toBe(mapped.includes(p) ? 2 : 0);
+    for (const p of mapped) expect([p.maps[0]?.timerOff, p.maps[1]?.type], p.name).toEqual([0, 'user_ringbuf']);
     for (const p of programs) expect(helperCalls(p, 169), p.name).toBeGreaterThanOrEqual(timerCalls(p));
   });
 

@@ -1,4 +1,4 @@
-// Synchronous callbacks (bpf_loop, bpf_for_each_map_elem): the BTF
+// Synchronous callbacks (bpf_loop, bpf_for_each_map_elem, bpf_user_ringbuf_drain): the BTF
 // func_info checks (btf_check_subprog_call), ld_imm64 of BPF_PSEUDO_FUNC,
 // push_callback_call with set_loop_callback_state, and the widening of
 // imprecise scalars when a callback returns to its callsite.
@@ -8,7 +8,7 @@ import { type VerifierEnv, VerifierError, Unsupported, EINVAL, EFAULT, verbose, 
 import { RegType, type BpfRegState } from '../state/reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfVerifierState } from '../state/state.js';
 import { findSubprog } from '../state/subprogInfo.js';
-import { markRegKnownZero, markRegUnknown } from '../state/scalar.js';
+import { markRegKnownZero, markRegNotInit, markRegUnknown } from '../state/scalar.js';
 import { tnumIsConst } from '../state/tnum.js';
 import { markChainPrecision } from '../precision/backtrack.js';
 import { pushStack } from '../state/states.js';
@@ -134,6 +134,20 @@ function setMapElemCallbackState(env: VerifierEnv, caller: BpfFuncState, callee:
   callee.callbackRetRange = { minval: 0n, maxval: 1n };
 }
 
+/** set_user_ringbuf_callback_state: callback(const struct bpf_dynptr *dynptr, void *ctx). */
+function setUserRingbufCallbackState(env: VerifierEnv, caller: BpfFuncState, callee: BpfFuncState): void {
+  markRegNotInit(callee.regs[0] as BpfRegState);
+  // mark_dynptr_cb_reg: a BPF_DYNPTR_TYPE_LOCAL dynptr with a fresh id
+  const r1 = callee.regs[1] as BpfRegState;
+  markRegKnownZero(r1);
+  r1.type = RegType.CONST_PTR_TO_DYNPTR;
+  r1.id = ++env.idGen;
+  copyRegState(callee.regs[2] as BpfRegState, caller.regs[3] as BpfRegState);
+  // r3-r5 stay NOT_INIT from init_func_state
+  callee.inCallbackFn = true;
+  callee.callbackRetRange = { minval: 0n, maxval: 1n };
+}
+
 type SetCallee = (caller: BpfFuncState, callee: BpfFuncState) => void;
 
 /** push_callback_call for a synchronous callback: enqueue the callback's entry state. */
@@ -172,6 +186,11 @@ export function checkLoopCall(env: VerifierEnv, subprogno: number, setupFuncEntr
 /** check_helper_call's BPF_FUNC_for_each_map_elem case: every visit of the callsite pushes the callback. */
 export function checkForEachMapElemCall(env: VerifierEnv, subprogno: number, setupFuncEntry: SetupFuncEntry): void {
   pushCallbackCall(env, env.insnIdx, subprogno, setupFuncEntry, (caller, callee) => setMapElemCallbackState(env, caller, callee));
+}
+
+/** check_helper_call's BPF_FUNC_user_ringbuf_drain case. */
+export function checkUserRingbufDrainCall(env: VerifierEnv, subprogno: number, setupFuncEntry: SetupFuncEntry): void {
+  pushCallbackCall(env, env.insnIdx, subprogno, setupFuncEntry, (caller, callee) => setUserRingbufCallbackState(env, caller, callee));
 }
 
 /** find_prev_entry: a checkpoint on the current DFS path at insnIdx with the same callsites. */

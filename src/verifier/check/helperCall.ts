@@ -9,12 +9,13 @@ import { type VerifierEnv, VerifierError, Unsupported, EINVAL, EFAULT, verbose }
 import { RegType, PTR_MAYBE_NULL, type BpfRegState } from '../state/reg.js';
 import { markRegKnownZero, markRegNotInit, markRegUnknown, regBoundsSync } from '../state/scalar.js';
 import { checkRegArg, curRegs, RegArgType } from './regArg.js';
-import { checkForEachMapElemCall, checkLoopCall } from './callbacks.js';
+import { checkForEachMapElemCall, checkLoopCall, checkUserRingbufDrainCall } from './callbacks.js';
 import { initFuncState, setupFuncEntry } from './calls.js';
 import {
   BPF_FUNC_timer_cancel, BPF_FUNC_timer_init, BPF_FUNC_timer_set_callback, BPF_FUNC_timer_start, pushAsyncCb,
 } from './timers.js';
 import { btfCheckSubprogCall } from './callbacks.js';
+import { MAP_TYPE_ID } from './mapAccess.js';
 import { ArgType, RetType, canElideValueNullness, checkFuncArg, type CallArgMeta, type HelperProto } from './helperArgs.js';
 
 const helperName = (id: number): string => disasmHelperName(id) ?? 'unknown';
@@ -27,6 +28,7 @@ export const BPF_FUNC_get_prandom_u32 = 7;
 export const BPF_FUNC_get_smp_processor_id = 8;
 export const BPF_FUNC_loop = 181;
 export const BPF_FUNC_for_each_map_elem = 164;
+export const BPF_FUNC_user_ringbuf_drain = 209;
 const BPF_FUNC_MAX_ID = 212;
 
 /** nr_cpu_ids of the oracle machine (cpu/possible = 0-1). */
@@ -50,6 +52,9 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [BPF_FUNC_for_each_map_elem, {
     ret: RetType.INTEGER, args: [ArgType.CONST_MAP_PTR, ArgType.PTR_TO_FUNC, ArgType.PTR_TO_STACK_OR_NULL, ArgType.ANYTHING], pktAccess: false,
   }],
+  [BPF_FUNC_user_ringbuf_drain, {
+    ret: RetType.INTEGER, args: [ArgType.CONST_MAP_PTR, ArgType.PTR_TO_FUNC, ArgType.PTR_TO_STACK_OR_NULL, ArgType.ANYTHING], pktAccess: false,
+  }],
   [BPF_FUNC_timer_init, { ret: RetType.INTEGER, args: [ArgType.PTR_TO_TIMER, ArgType.CONST_MAP_PTR, ArgType.ANYTHING], pktAccess: false }],
   [BPF_FUNC_timer_set_callback, { ret: RetType.INTEGER, args: [ArgType.PTR_TO_TIMER, ArgType.PTR_TO_FUNC], pktAccess: false }],
   [BPF_FUNC_timer_start, { ret: RetType.INTEGER, args: [ArgType.PTR_TO_TIMER, ArgType.ANYTHING, ArgType.ANYTHING], pktAccess: false }],
@@ -65,6 +70,14 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
 const HELPER_PROG_TYPES: ReadonlyMap<number, readonly ProgType[]> = new Map(
   [...HELPER_PROTOS.keys()].map((id) => [id, PROG_TYPES]),
 );
+
+/** check_map_func_compatibility for the modelled map types: a user ring buffer only goes to its drain helper, and back. */
+function checkMapFuncCompatibility(env: VerifierEnv, meta: CallArgMeta, funcId: number): void {
+  const map = meta.map;
+  if (!map || (map.type === 'user_ringbuf') === (funcId === BPF_FUNC_user_ringbuf_drain)) return;
+  verbose(env, `cannot pass map_type ${MAP_TYPE_ID[map.type]} into func ${helperName(funcId)}#${funcId}\n`);
+  throw new VerifierError(EINVAL, 'map type');
+}
 
 export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
   const funcId = insn.imm;
@@ -82,6 +95,7 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
   for (let i = 0; i < 5; i++) checkFuncArg(env, i, meta, fn);
   if (funcId === BPF_FUNC_loop) checkLoopCall(env, meta.subprogno, setupFuncEntry);
   if (funcId === BPF_FUNC_for_each_map_elem) checkForEachMapElemCall(env, meta.subprogno, setupFuncEntry);
+  if (funcId === BPF_FUNC_user_ringbuf_drain) checkUserRingbufDrainCall(env, meta.subprogno, setupFuncEntry);
   if (funcId === BPF_FUNC_timer_set_callback) {
     // push_callback_call: the BTF check logs a mismatch, then the async branch
     btfCheckSubprogCall(env, meta.subprogno, curRegs(env));
@@ -112,6 +126,7 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
     return;
   }
   markRegUnknown(r0);
+  checkMapFuncCompatibility(env, meta, funcId);
   if (funcId === BPF_FUNC_get_smp_processor_id) {
     const max = NR_CPU_IDS - 1;
     r0.umax = BigInt(max);

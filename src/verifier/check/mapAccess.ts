@@ -19,7 +19,7 @@ export const BPF_MAX_VAR_OFF = 1 << 29;
 const ENOTSUPP = 524;
 
 /** uapi map type numbers (enum bpf_map_type). */
-export const MAP_TYPE_ID: Readonly<Record<MapSpec['type'], number>> = { hash: 1, array: 2 };
+export const MAP_TYPE_ID: Readonly<Record<MapSpec['type'], number>> = { hash: 1, array: 2, user_ringbuf: 31 };
 
 
 export const mapOf = (env: VerifierEnv, idx: number): MapSpec | undefined => env.prog.maps[idx];

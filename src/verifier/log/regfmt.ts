@@ -143,7 +143,8 @@ export function formatRegState(reg: BpfRegState, opts: RegFmtOpts = {}): string 
   if (t !== RegType.SCALAR_VALUE && reg.off) add(`off=${fmtSnum(BigInt(reg.off))}`);
   if (t === RegType.PTR_TO_PACKET || t === RegType.PTR_TO_PACKET_META) add(`r=${fmtUnum(BigInt(reg.range))}`);
   if (t === RegType.PTR_TO_MEM) add(`sz=${fmtUnum(BigInt(reg.range))}`);
-  if (t === RegType.CONST_PTR_TO_DYNPTR) add(`type=${opts.dynptrType ?? ''}`);
+  // the only dynptr the model makes is a user_ringbuf callback's BPF_DYNPTR_TYPE_LOCAL
+  if (t === RegType.CONST_PTR_TO_DYNPTR) add(`type=${opts.dynptrType ?? 'local'}`);
   if (tnumIsConst(reg.varOff)) {
     if (reg.varOff.value) add(`imm=${fmtSnum(reg.varOff.value)}`);
   } else {

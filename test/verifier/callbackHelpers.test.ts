@@ -1,6 +1,8 @@
-// bpf_for_each_map_elem: a synchronous callback (map, key, value, ctx) pushed
-// on every visit of the callsite, returning 0 or 1. The same programs in the
-// model and the live kernel at log levels 1, 2 and stats (skipped without bpf()).
+// Callback helpers beyond bpf_loop: bpf_for_each_map_elem (map, key, value,
+// ctx) and bpf_user_ringbuf_drain (a local dynptr, ctx), synchronous
+// callbacks pushed on every visit of the callsite, returning 0 or 1. The same
+// programs in the model and the live kernel at log levels 1, 2 and stats
+// (skipped without bpf()).
 import { describe, expect, test } from 'vitest';
 import { programFromAsm } from '../../src/isa/programFile.js';
 import type { Program } from '../../src/isa/program.js';
@@ -55,6 +57,53 @@ cb: r1 = *(u64 *)(r4 + 0)
   exit`,
   },
   {
+    name: 'user_ringbuf_drain with a stack ctx and a branch in the callback',
+    src: `; map: rb user_ringbuf key=0 value=0 max=4096
+; funcs: static/0 static/0
+  r1 = 5
+  *(u64 *)(r10 - 8) = r1
+  r1 = map 0
+  r2 = func cb
+  r3 = r10
+  r3 += -8
+  r4 = 0
+  call bpf_user_ringbuf_drain
+  if r0 s< 0 goto out
+  r0 = 0
+out: exit
+cb: r0 = *(u64 *)(r2 + 0)
+  if r0 > 4 goto one
+  r0 = 0
+  exit
+one: r0 = 1
+  exit`,
+  },
+  {
+    name: 'user_ringbuf_drain of an array map',
+    src: `${HEAD}
+  r1 = map 0
+  r2 = func cb
+  r3 = 0
+  r4 = 0
+  call bpf_user_ringbuf_drain
+  r0 = 0
+  exit
+cb: r0 = 0
+  exit`,
+  },
+  {
+    name: 'a lookup in a user ring buffer',
+    src: `; map: rb user_ringbuf key=0 value=0 max=4096
+  r1 = 0
+  *(u64 *)(r10 - 8) = r1
+  r2 = r10
+  r2 += -8
+  r1 = map 0
+  call bpf_map_lookup_elem
+  r0 = 0
+  exit`,
+  },
+  {
     name: 'a callback returning 2',
     src: `${HEAD}
   r1 = map 0
@@ -80,8 +129,19 @@ describe('bpf_for_each_map_elem in the model', () => {
     expect(log).toContain('to caller at 6:');
   });
 
+  test('a user ring buffer callback gets a local dynptr and the ctx', () => {
+    const log = model(program(CASES[2]!), 2).log ?? '';
+    expect(log).toMatch(/\nfrom 9 to 13: frame1: R1=dynptr_ptr\(id=\d+,type=local\) R2=fp\[0\]-8 R10=fp0 cb\n/);
+  });
+
+  test('map types go only to the helpers that take them', () => {
+    expect(model(program(CASES[3]!), 0)).toMatchObject({ verdict: 'reject', errno: 22, error: 'cannot pass map_type 2 into func bpf_user_ringbuf_drain#209' });
+    // a ring buffer has no key: the lookup fails on the key read before the map type is checked
+    expect(model(program(CASES[4]!), 0)).toMatchObject({ verdict: 'reject', errno: 13, error: 'invalid zero-sized read' });
+  });
+
   test('the return range is [0, 1]', () => {
-    expect(model(program(CASES[2]!), 0)).toMatchObject({
+    expect(model(program(CASES[5]!), 0)).toMatchObject({
       verdict: 'reject', errno: 22, error: 'At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]',
     });
   });
