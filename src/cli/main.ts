@@ -112,7 +112,7 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
     sub('gen').description('write generated programs (.bin, .s) to --out DIR; with --stats, kernel acceptance and model coverage per preset')
       .option('--count <n>', 'programs (per preset with --stats; default 10, or 200 with --stats)')
       .option('--seed <s>', 'generator seed (default: random, printed; 1 with --stats)')
-      .option('--preset <p>', 'small, medium, loops, deep, calls, risky (with --stats also a list or "all", the default)')
+      .option('--preset <p>', 'small, medium, loops, deep, calls, risky, callbacks (with --stats also a list or "all", the default)')
       .option('--out <dir>', 'output directory (created if missing)')
       .option('--risky <f>', 'fraction of programs holding one deliberately risky block (overrides the preset)')
       .option('--format <list>', 'file formats to write, comma-separated: bin, s, json (default bin,s)')
@@ -135,7 +135,7 @@ function buildProgram(io: IO, setCode: (c: number) => void): Command {
   const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
   sub('fuzz').description('generate programs, check properties, shrink and save counterexamples')
     .option('--property <name>', 'sharedMatchesCopy, pinnedMatchesCopy, noClobber, readFidelity, chainShape, modelMatchesKernel (repeatable; default sharedMatchesCopy)', collect)
-    .option('--preset <name>', 'small, medium, loops, deep, calls, risky or all (repeatable; default all, rotated over runs)', collect)
+    .option('--preset <name>', 'small, medium, loops, deep, calls, risky, callbacks or all (repeatable; default all, rotated over runs)', collect)
     .option('--backedge <onoff>', 'precision propagation over loop backedges, on or off (default on)')
     .option('--runs <n>', 'programs to run over all shards (default 1000 without --time)')
     .option('--time <duration>', 'stop generating after this long (90s, 2m, ...)')

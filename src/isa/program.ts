@@ -30,6 +30,22 @@ export interface MapSpec {
   timerOff?: number;
 }
 
+/**
+ * BTF of one subprogram: linkage and parameter count; every parameter is a
+ * `long`, except the first when `ctx` is set: a pointer to the program
+ * type's context struct (`struct __sk_buff *` for socket filters).
+ */
+export interface FuncInfoSpec {
+  linkage: 'static' | 'global';
+  params: number;
+  ctx?: boolean;
+}
+
+/** The context struct a `ctx` parameter points to, per program type (btf_get_prog_ctx_type). */
+export const CTX_STRUCT: Readonly<Record<ProgType, string>> = {
+  socket: '__sk_buff', xdp: 'xdp_md', kprobe: 'pt_regs', raw_tp: 'bpf_raw_tracepoint_args',
+};
+
 export interface Program {
   name: string;
   insns: Insn[];
@@ -40,7 +56,7 @@ export interface Program {
    * BTF function info, one entry per subprogram in start order; absent = load
    * without BTF. Parameters are `long` scalars; every function returns `int`.
    */
-  funcs?: { linkage: 'static' | 'global'; params: number }[];
+  funcs?: FuncInfoSpec[];
 }
 
 /** The BTF name of subprogram i (what the kernel's subprog_name prints): 'main', then 'func1', ... */

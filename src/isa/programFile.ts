@@ -9,7 +9,8 @@
 //           ; flags: BPF_F_TEST_STATE_FREQ    (names or numbers, joined by |)
 //           ; map: NAME array key=4 value=8 max=1   (one per map, in fd_array order;
 //                                 `timer=OFF` adds a struct bpf_timer at OFF, with map BTF)
-//           ; funcs: static/1 global/2        (BTF func_info: linkage/params per subprogram)
+//           ; funcs: static/1 global/2        (BTF func_info: linkage/params per subprogram;
+//                                              global/c2: the first of 2 params is the ctx pointer)
 //         Other `;` lines are plain comments.
 //  .json  { "name", "type", "flags", "asm" | "base64", "maps"?, "funcs"? }. `flags` is a
 //         number, a `|`-joined string or a list of names. With both "asm" and
@@ -51,14 +52,14 @@ type Funcs = NonNullable<Program['funcs']>;
 function parseFuncs(v: string): Funcs {
   const out: Funcs = [];
   for (const t of v.trim().split(/\s+/)) {
-    const m = /^(static|global)\/([0-5])$/.exec(t);
-    if (!m) throw new Error(`bad func '${t}' (want static/N or global/N, N = 0..5 parameters)`);
-    out.push({ linkage: m[1] as 'static' | 'global', params: Number(m[2]) });
+    const m = /^(static|global)\/(c?)([0-5])$/.exec(t);
+    if (!m || (m[2] && m[3] === '0')) throw new Error(`bad func '${t}' (want static/N or global/N, N = 0..5 parameters; cN: the first is the ctx pointer)`);
+    out.push({ linkage: m[1] as 'static' | 'global', params: Number(m[3]), ...(m[2] ? { ctx: true } : {}) });
   }
   return out;
 }
 
-const funcsLine = (f: Funcs): string => f.map((x) => `${x.linkage}/${x.params}`).join(' ');
+const funcsLine = (f: Funcs): string => f.map((x) => `${x.linkage}/${x.ctx ? 'c' : ''}${x.params}`).join(' ');
 
 /** `BPF_F_A | BPF_F_B` (or `0`); unknown bits are appended in hex. */
 export function formatFlags(flags: number): string {

@@ -16,7 +16,7 @@ import type { Insn } from '../isa/insn.js';
 import {
   BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC,
 } from '../isa/opcode.js';
-import { BPF_TIMER_SIZE, funcName } from '../isa/program.js';
+import { BPF_TIMER_SIZE, CTX_STRUCT, funcName, type FuncInfoSpec } from '../isa/program.js';
 
 export const BTF_MAGIC = 0xeb9f;
 export const BTF_VERSION = 1;
@@ -25,6 +25,7 @@ const BTF_HDR_LEN = 24;
 export const BTF_KIND_INT = 1;
 export const BTF_KIND_ARRAY = 3;
 export const BTF_KIND_STRUCT = 4;
+export const BTF_KIND_PTR = 2;
 export const BTF_KIND_FUNC = 12;
 export const BTF_KIND_FUNC_PROTO = 13;
 const BTF_INT_SIGNED = 1;
@@ -39,6 +40,8 @@ export interface BtfFunc {
   linkage: FuncLinkage;
   /** Number of parameters, each of type `long`. */
   params: number;
+  /** When set, parameter 1 is a pointer to this (empty) struct instead: the context type. */
+  ctxStruct?: string;
 }
 
 /** A map value layout that needs BTF: `long` words around one `struct bpf_timer`. */
@@ -100,13 +103,24 @@ export function encodeFuncBtf(funcs: readonly BtfFunc[], maps: readonly BtfMapVa
   const longId = addType(str('long'), btfInfo(BTF_KIND_INT, 0), 8, (BTF_INT_SIGNED << 24) | 64);
   if (intId !== INT_TYPE_ID || longId !== LONG_TYPE_ID) throw new Error('btf: unexpected base type ids');
 
+  // `struct NAME *`: the kernel matches the context type by the struct's name
+  const ctxPtrs = new Map<string, number>();
+  const ctxPtr = (name: string): number => {
+    let id = ctxPtrs.get(name);
+    if (id === undefined) {
+      const st = addType(str(name), btfInfo(BTF_KIND_STRUCT, 0), 0);
+      id = addType(0, btfInfo(BTF_KIND_PTR, 0), st);
+      ctxPtrs.set(name, id);
+    }
+    return id;
+  };
   const funcTypeIds: number[] = [];
   for (const f of funcs) {
     if (!Number.isInteger(f.params) || f.params < 0 || f.params > 0xffff) {
       throw new Error(`btf: bad parameter count ${f.params} for ${f.name}`);
     }
     const params: number[] = [];
-    for (let p = 1; p <= f.params; p++) params.push(str(`a${p}`), longId);
+    for (let p = 1; p <= f.params; p++) params.push(str(`a${p}`), p === 1 && f.ctxStruct ? ctxPtr(f.ctxStruct) : longId);
     const protoId = addType(0, btfInfo(BTF_KIND_FUNC_PROTO, f.params), intId, ...params);
     const linkage = f.linkage === 'global' ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC;
     funcTypeIds.push(addType(str(f.name), btfInfo(BTF_KIND_FUNC, linkage), protoId));
@@ -172,9 +186,10 @@ export function subprogStarts(insns: readonly Insn[]): number[] {
  */
 export function programFuncInfo(
   insns: readonly Insn[],
-  funcs: readonly { linkage: FuncLinkage; params: number }[],
+  funcs: readonly FuncInfoSpec[],
+  ctxStruct = CTX_STRUCT.socket,
 ): { btf: Uint8Array; funcInfo: FuncInfo[] } {
-  const r = programBtf(insns, funcs, []);
+  const r = programBtf(insns, funcs, [], ctxStruct);
   return { btf: r.btf, funcInfo: r.funcInfo };
 }
 
@@ -185,8 +200,9 @@ export function programFuncInfo(
  */
 export function programBtf(
   insns: readonly Insn[],
-  funcs: readonly { linkage: FuncLinkage; params: number }[] | undefined,
+  funcs: readonly FuncInfoSpec[] | undefined,
   maps: readonly { keySize: number; valueSize: number; timerOff?: number }[],
+  ctxStruct: string,
 ): { btf: Uint8Array; funcInfo: FuncInfo[]; mapTypes: (MapTypeIds | null)[] } {
   const starts = funcs ? subprogStarts(insns) : [];
   if (funcs && starts.length !== funcs.length) {
@@ -194,7 +210,9 @@ export function programBtf(
   }
   const withBtf = maps.flatMap((m) => (m.timerOff === undefined ? [] : [{ keySize: m.keySize, valueSize: m.valueSize, timerOff: m.timerOff }]));
   if (!funcs && withBtf.length === 0) return { btf: new Uint8Array(0), funcInfo: [], mapTypes: maps.map(() => null) };
-  const enc = encodeFuncBtf((funcs ?? []).map((f, i) => ({ name: btfFuncName(i), linkage: f.linkage, params: f.params })), withBtf);
+  const enc = encodeFuncBtf((funcs ?? []).map((f, i) => ({
+    name: btfFuncName(i), linkage: f.linkage, params: f.params, ...(f.ctx && f.params > 0 ? { ctxStruct } : {}),
+  })), withBtf);
   let k = 0;
   return {
     btf: enc.bytes,

@@ -3,7 +3,7 @@
 // the two paths loading byte-identical programs.
 
 import { encodeProgram } from '../isa/encode.js';
-import type { Program } from '../isa/program.js';
+import { CTX_STRUCT, type Program } from '../isa/program.js';
 import { programBtf } from './btf.js';
 import { MAP_TYPE_IDS, PROG_TYPE_IDS } from './syscall.js';
 
@@ -38,7 +38,7 @@ export function kernelLogLevel(level: LogLevel): number {
 }
 
 export function loadRequest(program: Program, logLevel: LogLevel, extraFlags = 0): LoadRequest {
-  const fi = programBtf(program.insns, program.funcs, program.maps);
+  const fi = programBtf(program.insns, program.funcs, program.maps, CTX_STRUCT[program.progType]);
   return {
     progType: PROG_TYPE_IDS[program.progType],
     flags: (program.flags | extraFlags) >>> 0,

@@ -68,9 +68,17 @@ function initEntryState(env: VerifierEnv, subprog: number): void {
     return;
   }
   verbose(env, `Validating ${funcName(subprog)}() func#${subprog}...\n`);
-  // BTF parameters are all `long` (ARG_ANYTHING): unknown scalars.
-  const params = env.prog.funcs?.[subprog]?.params ?? 0;
-  for (let i = 1; i <= params; i++) markRegUnknown(f.regs[i] as BpfRegState);
+  // `long` parameters (ARG_ANYTHING) start as unknown scalars, a ctx parameter as the context
+  const fi = env.prog.funcs?.[subprog];
+  for (let i = 1; i <= (fi?.params ?? 0); i++) {
+    const r = f.regs[i] as BpfRegState;
+    if (i === 1 && fi?.ctx) {
+      markRegKnownZero(r);
+      r.type = RegType.PTR_TO_CTX;
+    } else {
+      markRegUnknown(r);
+    }
+  }
 }
 
 /** free_states: a new do_check_common starts with no explored states, stack or SCC visits (counters stay). */

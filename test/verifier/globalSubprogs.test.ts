@@ -4,7 +4,7 @@
 // against the live kernel at log levels 1, 2 and stats (skipped without bpf()).
 import { describe, expect, test } from 'vitest';
 import { assemble } from '../../src/isa/asm.js';
-import { makeProgram, type Program } from '../../src/isa/program.js';
+import { makeProgram, type ProgType, type Program } from '../../src/isa/program.js';
 import { verifyProgram } from '../../src/verifier/verify.js';
 import { CopyHistory } from '../../src/history/copy.js';
 import { bpfAvailable } from '../../src/kernel/syscall.js';
@@ -15,7 +15,52 @@ type Funcs = NonNullable<Program['funcs']>;
 const S = (params: number): Funcs[number] => ({ linkage: 'static', params });
 const G = (params: number): Funcs[number] => ({ linkage: 'global', params });
 
-const CASES: Array<{ name: string; src: string; funcs: Funcs }> = [
+const C = (params: number): Funcs[number] => ({ linkage: 'global', params, ctx: true });
+
+const CASES: Array<{ name: string; src: string; funcs: Funcs; type?: ProgType }> = [
+  {
+    name: 'the context passed to a global subprog that reads it',
+    funcs: [S(1), C(2)],
+    src: `r6 = r1
+      call bpf_get_prandom_u32
+      r2 = r0
+      r1 = r6
+      call f1
+      r0 = 0
+      exit
+    f1: r0 = *(u32 *)(r1 + 0)
+      r0 += r2
+      r0 &= 1
+      exit`,
+  },
+  {
+    name: 'a scalar passed for the context',
+    funcs: [S(1), C(1)],
+    src: `r1 = 0
+      call f1
+      r0 = 0
+      exit
+    f1: r0 = *(u32 *)(r1 + 0)
+      exit`,
+  },
+  {
+    name: 'an xdp context passed on, through a static subprog that expects it',
+    type: 'xdp',
+    funcs: [S(1), { linkage: 'static', params: 1, ctx: true }, C(1)],
+    src: `r6 = r1
+      r1 = 5
+      call f1
+      r1 = r6
+      call f2
+      r0 = 2
+      exit
+    f1: r0 = r1
+      exit
+    f2: r2 = *(u32 *)(r1 + 4)
+      r3 = *(u32 *)(r1 + 0)
+      r0 = 1
+      exit`,
+  },
   {
     name: 'scalar args, a branch in the global subprog',
     funcs: [S(1), G(2)],
@@ -118,13 +163,13 @@ const CASES: Array<{ name: string; src: string; funcs: Funcs }> = [
   },
 ];
 
-const program = (c: (typeof CASES)[number]): Program => makeProgram(assemble(c.src), { name: c.name, funcs: c.funcs });
+const program = (c: (typeof CASES)[number]): Program => makeProgram(assemble(c.src), { name: c.name, funcs: c.funcs, progType: c.type ?? 'socket' });
 const model = (p: Program, logLevel: number) => verifyProgram(p, { history: new CopyHistory(), logLevel, profile: liveProfile() });
 const strip = (log: string): string => log.replace(/^verification time \d+ usec\n/m, '');
 
 describe('global subprograms in the model', () => {
   test('the call is assumed valid, the subprog is validated after main with unknown scalar args', () => {
-    const r = model(program(CASES[0]!), 2);
+    const r = model(program(CASES[3]!), 2);
     expect(r.verdict).toBe('accept');
     const log = r.log ?? '';
     expect(log).toContain("Func#1 ('func1') is global and assumed valid.\n4: R0=scalar()\n");
@@ -134,17 +179,24 @@ describe('global subprograms in the model', () => {
   });
 
   test('every global subprog reached is verified once, in index order', () => {
-    const log = model(program(CASES[1]!), 2).log ?? '';
+    const log = model(program(CASES[4]!), 2).log ?? '';
     expect(log.match(/Validating func\d\(\)/g)).toEqual(['Validating func1()', 'Validating func2()']);
   });
 
+  test('a ctx parameter takes the context and starts as PTR_TO_CTX', () => {
+    const log = model(program(CASES[0]!), 2).log ?? '';
+    expect(log).toContain('Validating func1() func#1...\n7: R1=ctx() R2=scalar() R10=fp0\n');
+    expect(model(program(CASES[1]!), 0)).toMatchObject({ verdict: 'reject', errno: 22, error: "Caller passes invalid args into func#1 ('func1')" });
+    expect(model(program(CASES[1]!), 2).log).toContain('arg#0 expects pointer to ctx\n');
+  });
+
   test('bad arguments and a non-scalar return are rejected with the kernel messages', () => {
-    expect(model(program(CASES[2]!), 0)).toMatchObject({ verdict: 'reject', errno: 22, error: "Caller passes invalid args into func#1 ('func1')" });
-    expect(model(program(CASES[3]!), 0)).toMatchObject({ verdict: 'reject', errno: 22, error: 'At subprogram exit the register R0 is not a scalar value (fp)' });
+    expect(model(program(CASES[5]!), 0)).toMatchObject({ verdict: 'reject', errno: 22, error: "Caller passes invalid args into func#1 ('func1')" });
+    expect(model(program(CASES[6]!), 0)).toMatchObject({ verdict: 'reject', errno: 22, error: 'At subprogram exit the register R0 is not a scalar value (fp)' });
   });
 
   test('backtracking stops at the global entry and marks the argument precise', () => {
-    const log = model(program(CASES[4]!), 2).log ?? '';
+    const log = model(program(CASES[7]!), 2).log ?? '';
     expect(log).toMatch(/mark_precise: frame0: last_idx -?\d+ first_idx 6/);
   });
 });

@@ -4,7 +4,7 @@
 // imprecise scalars when a callback returns to its callsite.
 import { BPF_PSEUDO_FUNC, MAX_BPF_REG } from '../../isa/opcode.js';
 import type { Insn } from '../../isa/insn.js';
-import { type VerifierEnv, VerifierError, Unsupported, EINVAL, EFAULT, verbose, logLevel2 } from '../state/env.js';
+import { type VerifierEnv, VerifierError, Unsupported, EACCES, EINVAL, EFAULT, verbose, logLevel2 } from '../state/env.js';
 import { RegType, type BpfRegState } from '../state/reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfVerifierState } from '../state/state.js';
 import { findSubprog } from '../state/subprogInfo.js';
@@ -47,8 +47,9 @@ export const funcRegSubprog = (reg: BpfRegState): number => reg.range;
 
 /**
  * btf_check_subprog_call: true when the caller's r1..rN match the subprog's
- * BTF prototype (all params are `long`: each must be a scalar). A mismatch is
- * logged once; the subprog is unreliable from then on.
+ * BTF prototype (`long` params must be scalars, a ctx param an unmodified
+ * PTR_TO_CTX). A mismatch is logged once; the subprog is unreliable from
+ * then on.
  */
 export function btfCheckSubprogCall(env: VerifierEnv, subprog: number, regs: BpfRegState[]): boolean {
   const funcs = env.prog.funcs;
@@ -56,16 +57,31 @@ export function btfCheckSubprogCall(env: VerifierEnv, subprog: number, regs: Bpf
   const d = dataOf(env);
   if (d.unreliable.has(subprog)) return false;
   const params = funcs[subprog]?.params ?? 0;
+  const ctx = funcs[subprog]?.ctx ?? false;
   let ok = params <= 5;
   for (let i = 0; ok && i < params; i++) {
     const regno = i + 1;
-    if ((regs[regno] as BpfRegState).type !== RegType.SCALAR_VALUE) {
+    const reg = regs[regno] as BpfRegState;
+    if (i === 0 && ctx) {
+      ok = ctxArgOk(env, reg, regno);
+    } else if (reg.type !== RegType.SCALAR_VALUE) {
       verbose(env, `R${regno} is not a scalar\n`);
       ok = false;
     }
   }
   if (!ok) d.unreliable.add(subprog);
   return ok;
+}
+
+/** An ARG_PTR_TO_CTX parameter: __check_ptr_off_reg of a ctx pointer, then its type. */
+function ctxArgOk(env: VerifierEnv, reg: BpfRegState, regno: number): boolean {
+  if (reg.type === RegType.PTR_TO_CTX) {
+    if (reg.off < 0) fail(env, EACCES, `negative offset ctx ptr R${regno} off=${reg.off} disallowed`);
+    if (reg.off) fail(env, EACCES, `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`);
+    return true;
+  }
+  verbose(env, 'arg#0 expects pointer to ctx\n');
+  return false;
 }
 
 /** check_ld_imm for BPF_PSEUDO_FUNC: dst becomes PTR_TO_FUNC of the target subprog. */
