@@ -140,6 +140,14 @@ const constKeyLookup = (): Program => makeProgram(b.prog(
   b.call(1), b.mov64Imm(b.R0, 0), b.exit(),
 ), { name: 'probe_const_key_lookup', maps: [{ name: 'arr', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 }] });
 
+/** A map update reading a spilled key and value from the stack, both read back after the call. */
+const helperStackRead = (): Program => makeProgram(b.prog(
+  b.mov64Imm(b.R1, 0), b.stxMem('dw', b.R10, b.R1, -8), b.mov64Imm(b.R1, 7), b.stxMem('dw', b.R10, b.R1, -16),
+  b.mov64Reg(b.R2, b.R10), b.alu64Imm('add', b.R2, -8), b.mov64Reg(b.R3, b.R10), b.alu64Imm('add', b.R3, -16),
+  b.mov64Imm(b.R4, 0), b.ldMapIdx(b.R1, 0), b.call(2), b.ldxMem('dw', b.R1, b.R10, -8), b.ldxMem('dw', b.R1, b.R10, -16),
+  b.mov64Imm(b.R0, 0), b.exit(),
+), { name: 'probe_helper_stack_read', maps: [{ name: 'h', type: 'hash', keySize: 8, valueSize: 8, maxEntries: 4 }] });
+
 export const PROBES: Readonly<Record<SwitchName, () => Program>> = {
   sccCallbackLoops: loopNullCtx,
   stackMiscPruningInLoops: loopStackMisc,
@@ -157,6 +165,7 @@ export const PROBES: Readonly<Record<SwitchName, () => Program>> = {
   mulUnsignedOnly: mulNegative,
   callbackValueId: timerCallback,
   noConstKeyElision: constKeyLookup,
+  helperReadClobbersStack: helperStackRead,
 };
 
 /** What a load looks like for comparison: verdict, errno, statistics and the log without the time line. */

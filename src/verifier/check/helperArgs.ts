@@ -7,6 +7,7 @@ import { type VerifierEnv, VerifierError, Unsupported, EACCES, EFAULT, verbose }
 import { RegType, type BpfRegState } from '../state/reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, slotBit } from '../state/state.js';
 import { tnumIsConst } from '../state/tnum.js';
+import { markRegUnknown } from '../state/scalar.js';
 import { regTypeStr, tnumStrn } from '../log/regfmt.js';
 import { checkRegArg, curRegs, RegArgType } from './regArg.js';
 import { checkStackAccessWithinBounds, Access } from './memAccess.js';
@@ -82,7 +83,20 @@ function checkFuncArgRegOff(env: VerifierEnv, regno: number, reg: BpfRegState): 
 
 const funcOf = (env: VerifierEnv, reg: BpfRegState): BpfFuncState => env.curState.frame[reg.frameno] as BpfFuncState;
 
-/** check_stack_range_initialized for helper reads (no raw mode, no clobber). */
+/**
+ * helperReadClobbersStack: as if the helper could write what it reads, a
+ * zero byte becomes misc and a spilled scalar an unknown one in misc slots.
+ */
+function clobberStackByte(s: BpfStackState, byte: number): void {
+  if (s.slotType[BPF_REG_SIZE - 1] === SlotType.STACK_SPILL) {
+    markRegUnknown(s.spilledPtr);
+    for (let j = 0; j < BPF_REG_SIZE; j++) if (s.slotType[j] !== SlotType.STACK_INVALID) s.slotType[j] = SlotType.STACK_MISC;
+  } else if (s.slotType[byte] === SlotType.STACK_ZERO || s.slotType[byte] === SlotType.STACK_INVALID) {
+    s.slotType[byte] = SlotType.STACK_MISC;
+  }
+}
+
+/** check_stack_range_initialized for helper reads (no raw mode). */
 function checkStackRangeInitialized(env: VerifierEnv, regno: number, reg: BpfRegState, off: number, accessSize: number, zeroSizeAllowed: boolean): void {
   const state = funcOf(env, reg);
   if (accessSize === 0 && !zeroSizeAllowed) fail(env, EACCES, 'invalid zero-sized read');
@@ -103,6 +117,7 @@ function checkStackRangeInitialized(env: VerifierEnv, regno: number, reg: BpfReg
       if (konst) fail(env, EACCES, `invalid read from stack R${regno} off ${minOff}+${i - minOff} size ${accessSize}`);
       fail(env, EACCES, `invalid read from stack R${regno} var_off ${tnumStrn(reg.varOff)}+${i - minOff} size ${accessSize}`);
     }
+    if (env.opts.switches.helperReadClobbersStack) clobberStackByte(s, slot % BPF_REG_SIZE);
     bpfMarkStackRead(env, reg.frameno, env.insnIdx, slotBit(spi));
   }
 }

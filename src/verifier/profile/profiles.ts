@@ -33,7 +33,7 @@ export const PROFILES: readonly KernelProfile[] = [
     name: '6.12',
     release: '6.12.118+deb12-cloud-amd64',
     description: 'Debian 6.12 (the verifier the seed patch was written for), checked against the VM oracle vm:6.12; chain liveness, loop entries instead of SCCs, the peak_states counter',
-    switches: withOn(['pushStackE2big', 'nullArgPrecise', 'callbackExitKeepsArgs', 'chainLiveness', 'loopEntry', 'peakStatesCounter', 'noTnumSingleValue', 'plainBugMessages', 'linkedRegsAddOnly', 'addSubWrapUnbounded', 'mulUnsignedOnly', 'noConstKeyElision']),
+    switches: withOn(['pushStackE2big', 'nullArgPrecise', 'callbackExitKeepsArgs', 'chainLiveness', 'loopEntry', 'peakStatesCounter', 'noTnumSingleValue', 'plainBugMessages', 'linkedRegsAddOnly', 'addSubWrapUnbounded', 'mulUnsignedOnly', 'noConstKeyElision', 'helperReadClobbersStack']),
   },
 ];
 

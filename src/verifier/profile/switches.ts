@@ -19,6 +19,7 @@ export const SWITCH_NAMES = [
   'mulUnsignedOnly',
   'callbackValueId',
   'noConstKeyElision',
+  'helperReadClobbersStack',
 ] as const;
 
 export type SwitchName = (typeof SWITCH_NAMES)[number];
@@ -150,6 +151,13 @@ export const SWITCHES: Readonly<Record<SwitchName, SwitchInfo>> = {
     commit: 'd2102f2f5d75',
     description: 'an array lookup with a constant in-range key still returns map_value_or_null, and the key is not marked precise',
     actsIn: 'get_constant_map_key, check_helper_call (can_elide_value_nullness)',
+  },
+  helperReadClobbersStack: {
+    name: 'helperReadClobbersStack',
+    upstream: 'before "bpf: Fix helper writes to read-only maps" (6.13; helper reads passed as possible writes)',
+    commit: '32556ce93bc4',
+    description: 'a helper reading the stack (map key and value arguments) turns zero bytes to misc and spilled scalars to unknown misc slots',
+    actsIn: 'check_stack_range_initialized (clobber)',
   },
 };
 
