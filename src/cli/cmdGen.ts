@@ -248,6 +248,8 @@ const STAT_COLUMNS: Array<[keyof CoverageFlags, string]> = [
   ['backtrackAcrossStates', 'Backtrack >=2 states'], ['pruned', 'Pruned'], ['sccEnter', 'SCC enter'],
   ['backedgePropagation', 'Backedge prop'], ['linkedRegs', 'Linked-reg hist'], ['stackAccess', 'Stack-access hist'],
   ['backtrackAcrossCall', 'Backtrack across call'], ['frameHistory', 'Hist in frame>=1'],
+  ['globalSubprog', 'Global subprog'], ['loopCallback', 'bpf_loop cb'], ['mapElemCallback', 'for_each cb'],
+  ['ringbufCallback', 'ringbuf cb'], ['asyncCallback', 'timer (async) cb'],
 ];
 
 export function genStatsTable(s: GenStats): string {
