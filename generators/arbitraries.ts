@@ -108,14 +108,15 @@ function callArb(p: Preset, then: fc.Arbitrary<Block[]>, callee: fc.Arbitrary<Bl
     tmp: ref,
   });
   // Presets without global calls or callbacks draw exactly what they drew before those existed.
-  if (p.globalCalls <= 0 && p.loopCallbacks <= 0 && p.timerCallbacks <= 0 && p.forEachCallbacks <= 0 && p.ringbufCallbacks <= 0) return rec.map((r): Block => ({ t: 'call', ...r, kind: 'static', nr: 1 }));
+  if (p.globalCalls <= 0 && p.loopCallbacks <= 0 && p.timerCallbacks <= 0 && p.forEachCallbacks <= 0 && p.ringbufCallbacks <= 0 && p.findVmaCallbacks <= 0) return rec.map((r): Block => ({ t: 'call', ...r, kind: 'static', nr: 1 }));
   const g = Math.round(p.globalCalls * 100);
   const l = g + Math.round(p.loopCallbacks * 100);
   const t = l + Math.round(p.timerCallbacks * 100);
   const e = t + Math.round(p.forEachCallbacks * 100);
   const u = e + Math.round(p.ringbufCallbacks * 100);
+  const v = u + Math.round(p.findVmaCallbacks * 100);
   return fc.tuple(rec, fc.integer({ min: 0, max: 99 }), fc.integer({ min: 1, max: Math.max(1, p.maxTrip) })).map(([r, x, nr]): Block => (
-    { t: 'call', ...r, kind: x < g ? 'global' : x < l ? 'loop' : x < t ? 'timer' : x < e ? 'forEach' : x < u ? 'ringbuf' : 'static', nr }));
+    { t: 'call', ...r, kind: x < g ? 'global' : x < l ? 'loop' : x < t ? 'timer' : x < e ? 'forEach' : x < u ? 'ringbuf' : x < v ? 'findVma' : 'static', nr }));
 }
 
 /**

@@ -31,6 +31,7 @@
 // - globalSubprog: a global subprogram was verified on its own (`Validating funcN() func#N...`).
 // - loopCallback: a bpf_loop call was checked (`call bpf_loop#181`), i.e. a callback was explored.
 // - mapElemCallback: a bpf_for_each_map_elem call was checked (its callback explored).
+// - findVmaCallback: a bpf_find_vma call was checked (its callback explored).
 // - ringbufCallback: a bpf_user_ringbuf_drain call was checked (its callback explored).
 // - asyncCallback: an async (bpf_timer) callback state was explored: a state
 //   print ends in ` async_cb` (the verifier ran startAsyncCallback's hand-off).
@@ -55,13 +56,14 @@ export interface CoverageFlags {
   loopCallback: boolean;
   mapElemCallback: boolean;
   ringbufCallback: boolean;
+  findVmaCallback: boolean;
   asyncCallback: boolean;
 }
 
 export const COVERAGE_KEYS: readonly (keyof CoverageFlags)[] = [
   'backtrackAcrossStates', 'pruned', 'sccEnter', 'sccBackedge', 'backedgePropagation', 'linkedRegs', 'stackAccess',
   'backtrackAcrossCall', 'frameHistory', 'otherFrameStack', 'globalSubprog', 'loopCallback',
-  'mapElemCallback', 'ringbufCallback', 'asyncCallback',
+  'mapElemCallback', 'ringbufCallback', 'findVmaCallback', 'asyncCallback',
 ];
 
 export interface HistoryCounts {
@@ -89,7 +91,7 @@ export function coverageFromLog(log: string): CoverageFlags {
     backtrackAcrossCall: false, frameHistory: false, otherFrameStack: false,
     globalSubprog: /^Validating func\d+\(\) func#\d+\.\.\.$/m.test(log), loopCallback: /\(85\) call bpf_loop#181/.test(log),
     mapElemCallback: /\(85\) call bpf_for_each_map_elem#164/.test(log), ringbufCallback: /\(85\) call bpf_user_ringbuf_drain#209/.test(log),
-    asyncCallback: / async_cb$/m.test(log),
+    findVmaCallback: /\(85\) call bpf_find_vma#180/.test(log), asyncCallback: / async_cb$/m.test(log),
   };
   const lines = log.split('\n');
   const backedged = new Set<string>();

@@ -42,6 +42,8 @@ export interface Preset {
   forEachCallbacks: number;
   /** Probability that a call is a bpf_user_ringbuf_drain whose callback is the callee body. */
   ringbufCallbacks: number;
+  /** Probability that a call is a bpf_find_vma whose callback is the callee body. */
+  findVmaCallbacks: number;
 }
 
 // ptrStore/ptrLoad only appear inside subprogram bodies, so they cost nothing without calls.
@@ -49,7 +51,7 @@ const base = {
   alu: 3, rand: 3, spill: 2, fill: 2, varStack: 2, linked: 1, if: 4, exit: 1, loop: 0, mayGoto: 0,
   call: 0, ptrStore: 2, ptrLoad: 2,
 } as const;
-const noCalls = { maxCallDepth: 0, calleeDepth: 0, maxCalleeBody: 0, globalCalls: 0, loopCallbacks: 0, timerCallbacks: 0, forEachCallbacks: 0, ringbufCallbacks: 0 } as const;
+const noCalls = { maxCallDepth: 0, calleeDepth: 0, maxCalleeBody: 0, globalCalls: 0, loopCallbacks: 0, timerCallbacks: 0, forEachCallbacks: 0, ringbufCallbacks: 0, findVmaCallbacks: 0 } as const;
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   small: {
@@ -59,7 +61,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   medium: {
     name: 'medium', maxInsns: 200, minBlocks: 4, maxBlocks: 16, maxDepth: 3, maxBody: 4, maxAluSteps: 4, maxTrip: 4,
     weights: { ...base, loop: 1, mayGoto: 1, call: 0.25 }, risky: 0, prologueRand: 1,
-    maxCallDepth: 2, calleeDepth: 2, maxCalleeBody: 3, globalCalls: 0, loopCallbacks: 0, timerCallbacks: 0, forEachCallbacks: 0, ringbufCallbacks: 0,
+    maxCallDepth: 2, calleeDepth: 2, maxCalleeBody: 3, globalCalls: 0, loopCallbacks: 0, timerCallbacks: 0, forEachCallbacks: 0, ringbufCallbacks: 0, findVmaCallbacks: 0,
   },
   loops: {
     name: 'loops', maxInsns: 160, minBlocks: 3, maxBlocks: 8, maxDepth: 3, maxBody: 3, maxAluSteps: 3, maxTrip: 4,
@@ -68,7 +70,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   deep: {
     name: 'deep', maxInsns: 200, minBlocks: 6, maxBlocks: 16, maxDepth: 5, maxBody: 3, maxAluSteps: 2, maxTrip: 3,
     weights: { ...base, if: 8, exit: 2, linked: 2, loop: 0, mayGoto: 0, call: 0.25 }, risky: 0, prologueRand: 1,
-    maxCallDepth: 2, calleeDepth: 3, maxCalleeBody: 3, globalCalls: 0, loopCallbacks: 0, timerCallbacks: 0, forEachCallbacks: 0, ringbufCallbacks: 0,
+    maxCallDepth: 2, calleeDepth: 3, maxCalleeBody: 3, globalCalls: 0, loopCallbacks: 0, timerCallbacks: 0, forEachCallbacks: 0, ringbufCallbacks: 0, findVmaCallbacks: 0,
   },
   risky: {
     name: 'risky', maxInsns: 120, minBlocks: 3, maxBlocks: 10, maxDepth: 2, maxBody: 3, maxAluSteps: 3, maxTrip: 3,
@@ -79,16 +81,16 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   calls: {
     name: 'calls', maxInsns: 220, minBlocks: 3, maxBlocks: 10, maxDepth: 3, maxBody: 3, maxAluSteps: 3, maxTrip: 3,
     weights: { ...base, if: 4, loop: 1, mayGoto: 1, call: 6, ptrStore: 3, ptrLoad: 3 }, risky: 0, prologueRand: 1,
-    maxCallDepth: 4, calleeDepth: 2, maxCalleeBody: 5, globalCalls: 0, loopCallbacks: 0, timerCallbacks: 0, forEachCallbacks: 0, ringbufCallbacks: 0,
+    maxCallDepth: 4, calleeDepth: 2, maxCalleeBody: 5, globalCalls: 0, loopCallbacks: 0, timerCallbacks: 0, forEachCallbacks: 0, ringbufCallbacks: 0, findVmaCallbacks: 0,
   },
   // Calls of global subprograms (verified on their own from unknown scalar
-  // arguments), bpf_loop, bpf_for_each_map_elem, bpf_user_ringbuf_drain and
-  // bpf_timer (async) callbacks, mixed with static calls.
+  // arguments), bpf_loop, bpf_for_each_map_elem, bpf_user_ringbuf_drain,
+  // bpf_find_vma and bpf_timer (async) callbacks, mixed with static calls.
   callbacks: {
     name: 'callbacks', maxInsns: 220, minBlocks: 3, maxBlocks: 10, maxDepth: 3, maxBody: 3, maxAluSteps: 3, maxTrip: 3,
     weights: { ...base, if: 4, loop: 1, mayGoto: 1, call: 6, ptrStore: 3, ptrLoad: 3 }, risky: 0, prologueRand: 1,
-    maxCallDepth: 4, calleeDepth: 2, maxCalleeBody: 5, globalCalls: 0.3, loopCallbacks: 0.15, timerCallbacks: 0.2, forEachCallbacks: 0.12,
-    ringbufCallbacks: 0.1,
+    maxCallDepth: 4, calleeDepth: 2, maxCalleeBody: 5, globalCalls: 0.3, loopCallbacks: 0.12, timerCallbacks: 0.18, forEachCallbacks: 0.1,
+    ringbufCallbacks: 0.1, findVmaCallbacks: 0.1,
   },
 };
 

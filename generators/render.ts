@@ -37,6 +37,8 @@ const TIMER_DATA_WORDS = 6;
 /** Map 1 of every program that uses maps: a user ring buffer for bpf_user_ringbuf_drain. */
 export const RINGBUF_MAP: MapSpec = { name: 'urb', type: 'user_ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096 };
 const HELPER_USER_RINGBUF_DRAIN = 209;
+const HELPER_GET_CURRENT_TASK_BTF = 158;
+const HELPER_FIND_VMA = 180;
 const CALLER_SAVED = 0b111110; // r1-r5
 /** Writable pool; callee-saved first so small refs survive calls. */
 const POOL = [6, 7, 8, 9, 0, 2, 3, 4, 5, 1];
@@ -529,8 +531,8 @@ class Renderer {
       this.timerCallback(c, b);
       return;
     }
-    if (b.kind === 'forEach' || b.kind === 'ringbuf') {
-      this.mapCallback(c, b, b.kind === 'ringbuf');
+    if (b.kind === 'forEach' || b.kind === 'ringbuf' || b.kind === 'findVma') {
+      this.mapCallback(c, b, b.kind);
       return;
     }
     const ptrArgs = this.callArgs(c, b.args);
@@ -665,17 +667,19 @@ class Renderer {
    * bpf_for_each_map_elem(&timers, callback, NULL, 0): the body runs in a new
    * frame with r1-r3 = map, key, value and r4 = the NULL ctx, and starts from
    * a data word of the value; bpf_user_ringbuf_drain(&urb, callback, NULL, 0):
-   * r1 = a dynptr, r2 = the NULL ctx. Both return 0 or 1.
+   * r1 = a dynptr, r2 = the NULL ctx; bpf_find_vma(current task, 0, callback,
+   * NULL, 0): r1 = the task, r2 = a vma, r3 = the NULL ctx. All return 0 or 1.
    */
-  private mapCallback(c: Ctx, b: Extract<Block, { t: 'call' }>, ringbuf: boolean): void {
+  private mapCallback(c: Ctx, b: Extract<Block, { t: 'call' }>, kind: 'forEach' | 'ringbuf' | 'findVma'): void {
     const sub = new Emitter();
     const exits: number[][][] = [];
+    const ctxReg = kind === 'forEach' ? 4 : kind === 'ringbuf' ? 2 : 3;
     const cc: Ctx = {
-      readable: 1 << (ringbuf ? 2 : 4), unknown: 0, stack: newSlots(), reserved: 0,
+      readable: 1 << ctxReg, unknown: 0, stack: newSlots(), reserved: 0,
       loops: c.loops + 1, trips: c.trips * 2, level: c.level + 1, outer: [...c.outer.map((s) => [...s]), [...c.stack]], ptrs: [],
     };
     const rr = new Renderer(sub, newAcc(), exits, 1);
-    if (!ringbuf) {
+    if (kind === 'forEach') {
       sub.put(ldxMem('dw', 6, 3, 16 + 8 * (Math.abs(b.retImm) % TIMER_DATA_WORDS)));
       rr.write(cc, 6, true);
     }
@@ -688,11 +692,21 @@ class Renderer {
     }
     sub.put(exit());
     const nested = sub.funcs();
-    this.em.put(ldImm64(1, ringbuf ? 1n : 0n, BPF_PSEUDO_MAP_IDX));
-    this.em.loadFunc(2, sub.finish(), [{ linkage: 'static', params: 0 }, ...nested]);
-    this.em.put(mov64Imm(3, 0));
-    this.em.put(mov64Imm(4, 0));
-    this.em.put(call(ringbuf ? HELPER_USER_RINGBUF_DRAIN : HELPER_FOR_EACH_MAP_ELEM));
+    if (kind === 'findVma') {
+      this.em.put(call(HELPER_GET_CURRENT_TASK_BTF));
+      this.em.put(mov64Reg(1, R0));
+      this.em.put(mov64Imm(2, 0));
+      this.em.loadFunc(3, sub.finish(), [{ linkage: 'static', params: 0 }, ...nested]);
+      this.em.put(mov64Imm(4, 0));
+      this.em.put(mov64Imm(5, 0));
+      this.em.put(call(HELPER_FIND_VMA));
+    } else {
+      this.em.put(ldImm64(1, kind === 'ringbuf' ? 1n : 0n, BPF_PSEUDO_MAP_IDX));
+      this.em.loadFunc(2, sub.finish(), [{ linkage: 'static', params: 0 }, ...nested]);
+      this.em.put(mov64Imm(3, 0));
+      this.em.put(mov64Imm(4, 0));
+      this.em.put(call(kind === 'ringbuf' ? HELPER_USER_RINGBUF_DRAIN : HELPER_FOR_EACH_MAP_ELEM));
+    }
     this.clobberCallerSaved(c);
     this.write(c, R0, true);
     this.useResult(c, b);

@@ -61,7 +61,9 @@ export type Block =
      * forEach: the body is a bpf_for_each_map_elem callback over the timer
      * map (r1-r4 = map, key, value, NULL ctx; returns 0 or 1); ringbuf: the
      * body is a bpf_user_ringbuf_drain callback (r1 = a local dynptr, r2 =
-     * the NULL ctx; returns 0 or 1).
+     * the NULL ctx; returns 0 or 1); findVma: the body is a bpf_find_vma
+     * callback on the current task (r1 = task, r2 = vma, r3 = the NULL ctx;
+     * returns 0 or 1).
      */
     kind: CallKind;
     nr: number;
@@ -89,7 +91,7 @@ export type CallArg =
 
 export type CallUse = 'none' | 'branch' | 'index';
 
-export type CallKind = 'static' | 'global' | 'loop' | 'timer' | 'forEach' | 'ringbuf';
+export type CallKind = 'static' | 'global' | 'loop' | 'timer' | 'forEach' | 'ringbuf' | 'findVma';
 
 export type RiskyKind = 'unboundedVarOff' | 'stackOutOfRange' | 'infiniteLoop';
 export const RISKY_KINDS: readonly RiskyKind[] = ['unboundedVarOff', 'stackOutOfRange', 'infiniteLoop'];

@@ -249,7 +249,7 @@ const STAT_COLUMNS: Array<[keyof CoverageFlags, string]> = [
   ['backedgePropagation', 'Backedge prop'], ['linkedRegs', 'Linked-reg hist'], ['stackAccess', 'Stack-access hist'],
   ['backtrackAcrossCall', 'Backtrack across call'], ['frameHistory', 'Hist in frame>=1'],
   ['globalSubprog', 'Global subprog'], ['loopCallback', 'bpf_loop cb'], ['mapElemCallback', 'for_each cb'],
-  ['ringbufCallback', 'ringbuf cb'], ['asyncCallback', 'timer (async) cb'],
+  ['ringbufCallback', 'ringbuf cb'], ['findVmaCallback', 'find_vma cb'], ['asyncCallback', 'timer (async) cb'],
 ];
 
 export function genStatsTable(s: GenStats): string {

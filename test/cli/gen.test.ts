@@ -84,7 +84,7 @@ describe('verihist gen --stats', () => {
     expect(r.out).toMatch(/kernel acceptance not measured: disabled with --no-kernel/);
     const lines = r.out.split('\n');
     const head = lines.findIndex((l) => l.startsWith('Preset'));
-    expect(lines[head]).toMatch(/^Preset\s+Programs\s+Kernel accept\s+Model accept\s+Model unsupported\s+Verdict diff\s+Backtrack >=2 states\s+Pruned\s+SCC enter\s+Backedge prop\s+Linked-reg hist\s+Stack-access hist\s+Backtrack across call\s+Hist in frame>=1\s+Global subprog\s+bpf_loop cb\s+for_each cb\s+ringbuf cb\s+timer \(async\) cb$/);
+    expect(lines[head]).toMatch(/^Preset\s+Programs\s+Kernel accept\s+Model accept\s+Model unsupported\s+Verdict diff\s+Backtrack >=2 states\s+Pruned\s+SCC enter\s+Backedge prop\s+Linked-reg hist\s+Stack-access hist\s+Backtrack across call\s+Hist in frame>=1\s+Global subprog\s+bpf_loop cb\s+for_each cb\s+ringbuf cb\s+find_vma cb\s+timer \(async\) cb$/);
     expect(lines[head + 1]).toMatch(/^-+\s+-+/);
     expect(lines[head + 2]).toMatch(/^small\s+20\s+-\s+/);
     expect(lines[head + 3]).toMatch(/^loops\s+20\s+-\s+/);

@@ -29,7 +29,7 @@ describe('coverageFromLog', () => {
     expect(coverageFromLog(log)).toEqual({
       backtrackAcrossStates: true, pruned: true, sccEnter: true, sccBackedge: true, backedgePropagation: true,
       linkedRegs: true, stackAccess: true, backtrackAcrossCall: false, frameHistory: false, otherFrameStack: false,
-      globalSubprog: false, loopCallback: false, mapElemCallback: false, ringbufCallback: false, asyncCallback: false,
+      globalSubprog: false, loopCallback: false, mapElemCallback: false, ringbufCallback: false, findVmaCallback: false, asyncCallback: false,
     });
   });
 

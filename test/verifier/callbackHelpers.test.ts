@@ -1,5 +1,6 @@
 // Callback helpers beyond bpf_loop: bpf_for_each_map_elem (map, key, value,
-// ctx) and bpf_user_ringbuf_drain (a local dynptr, ctx), synchronous
+// ctx), bpf_user_ringbuf_drain (a local dynptr, ctx) and bpf_find_vma
+// (task, vma, ctx), synchronous
 // callbacks pushed on every visit of the callsite, returning 0 or 1. The same
 // programs in the model and the live kernel at log levels 1, 2 and stats
 // (skipped without bpf()).
@@ -104,6 +105,40 @@ cb: r0 = 0
   exit`,
   },
   {
+    name: 'find_vma of the current task, a kprobe, the callback reads its stack ctx',
+    src: `; type: kprobe
+; funcs: static/0 static/0
+  r1 = 3
+  *(u64 *)(r10 - 8) = r1
+  call bpf_get_current_task_btf
+  r1 = r0
+  r2 = 0
+  r3 = func cb
+  r4 = r10
+  r4 += -8
+  r5 = 0
+  call bpf_find_vma
+  r0 = 0
+  exit
+cb: r0 = *(u64 *)(r3 + 0)
+  r0 &= 1
+  exit`,
+  },
+  {
+    name: 'find_vma of a scalar',
+    src: `; funcs: static/0 static/0
+  r1 = 0
+  r2 = 0
+  r3 = func cb
+  r4 = 0
+  r5 = 0
+  call bpf_find_vma
+  r0 = 0
+  exit
+cb: r0 = 0
+  exit`,
+  },
+  {
     name: 'a callback returning 2',
     src: `${HEAD}
   r1 = map 0
@@ -140,8 +175,14 @@ describe('bpf_for_each_map_elem in the model', () => {
     expect(model(program(CASES[4]!), 0)).toMatchObject({ verdict: 'reject', errno: 13, error: 'invalid zero-sized read' });
   });
 
+  test('find_vma: a trusted task in, the vma and the ctx in the callback', () => {
+    const log = model(program(CASES[5]!), 2).log ?? '';
+    expect(log).toMatch(/\nfrom 10 to 13: frame1: R1=trusted_ptr_task_struct\(\) R2=ptr_vm_area_struct\(\) R3=fp\[0\]-8 R10=fp0 cb\n/);
+    expect(model(program(CASES[6]!), 0)).toMatchObject({ verdict: 'reject', errno: 13, error: 'R1 type=scalar expected=ptr_, trusted_ptr_, rcu_ptr_' });
+  });
+
   test('the return range is [0, 1]', () => {
-    expect(model(program(CASES[5]!), 0)).toMatchObject({
+    expect(model(program(CASES[7]!), 0)).toMatchObject({
       verdict: 'reject', errno: 22, error: 'At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]',
     });
   });

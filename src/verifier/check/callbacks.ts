@@ -1,11 +1,12 @@
-// Synchronous callbacks (bpf_loop, bpf_for_each_map_elem, bpf_user_ringbuf_drain): the BTF
+// Synchronous callbacks (bpf_loop, bpf_for_each_map_elem, bpf_user_ringbuf_drain,
+// bpf_find_vma): the BTF
 // func_info checks (btf_check_subprog_call), ld_imm64 of BPF_PSEUDO_FUNC,
 // push_callback_call with set_loop_callback_state, and the widening of
 // imprecise scalars when a callback returns to its callsite.
 import { BPF_PSEUDO_FUNC, MAX_BPF_REG } from '../../isa/opcode.js';
 import type { Insn } from '../../isa/insn.js';
 import { type VerifierEnv, VerifierError, Unsupported, EACCES, EINVAL, EFAULT, verbose, logLevel2 } from '../state/env.js';
-import { RegType, type BpfRegState } from '../state/reg.js';
+import { RegType, VmlinuxType, type BpfRegState } from '../state/reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfVerifierState } from '../state/state.js';
 import { findSubprog } from '../state/subprogInfo.js';
 import { markRegKnownZero, markRegNotInit, markRegUnknown } from '../state/scalar.js';
@@ -164,6 +165,19 @@ function setUserRingbufCallbackState(env: VerifierEnv, caller: BpfFuncState, cal
   callee.callbackRetRange = { minval: 0n, maxval: 1n };
 }
 
+/** set_find_vma_callback_state: callback(task, struct vm_area_struct *vma, void *ctx). */
+function setFindVmaCallbackState(caller: BpfFuncState, callee: BpfFuncState): void {
+  copyRegState(callee.regs[1] as BpfRegState, caller.regs[1] as BpfRegState);
+  const r2 = callee.regs[2] as BpfRegState;
+  r2.type = RegType.PTR_TO_BTF_ID;
+  markRegKnownZero(r2);
+  r2.range = VmlinuxType.VM_AREA_STRUCT;
+  copyRegState(callee.regs[3] as BpfRegState, caller.regs[4] as BpfRegState);
+  // r4, r5 stay NOT_INIT from init_func_state
+  callee.inCallbackFn = true;
+  callee.callbackRetRange = { minval: 0n, maxval: 1n };
+}
+
 type SetCallee = (caller: BpfFuncState, callee: BpfFuncState) => void;
 
 /** push_callback_call for a synchronous callback: enqueue the callback's entry state. */
@@ -202,6 +216,11 @@ export function checkLoopCall(env: VerifierEnv, subprogno: number, setupFuncEntr
 /** check_helper_call's BPF_FUNC_for_each_map_elem case: every visit of the callsite pushes the callback. */
 export function checkForEachMapElemCall(env: VerifierEnv, subprogno: number, setupFuncEntry: SetupFuncEntry): void {
   pushCallbackCall(env, env.insnIdx, subprogno, setupFuncEntry, (caller, callee) => setMapElemCallbackState(env, caller, callee));
+}
+
+/** check_helper_call's BPF_FUNC_find_vma case. */
+export function checkFindVmaCall(env: VerifierEnv, subprogno: number, setupFuncEntry: SetupFuncEntry): void {
+  pushCallbackCall(env, env.insnIdx, subprogno, setupFuncEntry, setFindVmaCallbackState);
 }
 
 /** check_helper_call's BPF_FUNC_user_ringbuf_drain case. */

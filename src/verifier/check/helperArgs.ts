@@ -4,7 +4,7 @@
 // check_stack_range_initialized (helper reads of the stack).
 import type { MapSpec } from '../../isa/program.js';
 import { type VerifierEnv, VerifierError, Unsupported, EACCES, EFAULT, verbose } from '../state/env.js';
-import { RegType, type BpfRegState } from '../state/reg.js';
+import { RegType, PTR_TRUSTED, VMLINUX_TYPE_NAMES, VmlinuxType, type BpfRegState } from '../state/reg.js';
 import { BPF_REG_SIZE, SlotType, type BpfFuncState, type BpfStackState, slotBit } from '../state/state.js';
 import { tnumIsConst } from '../state/tnum.js';
 import { markRegUnknown } from '../state/scalar.js';
@@ -17,8 +17,8 @@ import { checkTimerMapMatch, processTimerFunc } from './timers.js';
 import { bpfMarkStackRead } from '../liveness/liveness.js';
 import { btSetFrameSlot, markChainPrecision, markChainPrecisionFrom } from '../precision/backtrack.js';
 
-export const enum ArgType { DONTCARE, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, PTR_TO_TIMER }
-export const enum RetType { INTEGER, PTR_TO_MAP_VALUE_OR_NULL }
+export const enum ArgType { DONTCARE, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, PTR_TO_TIMER, PTR_TO_TASK }
+export const enum RetType { INTEGER, PTR_TO_MAP_VALUE_OR_NULL, TRUSTED_TASK }
 
 export interface HelperProto {
   ret: RetType;
@@ -59,6 +59,16 @@ function checkRegType(env: VerifierEnv, regno: number, reg: BpfRegState, arg: Ar
   if (arg === ArgType.PTR_TO_FUNC) {
     if (reg.type === RegType.PTR_TO_FUNC && reg.typeFlags === 0) return;
     fail(env, EACCES, `R${regno} type=${regTypeStr(reg)} expected=func`);
+  }
+  if (arg === ArgType.PTR_TO_TASK) {
+    // btf_ptr_types, then the BTF id the proto names (struct task_struct)
+    if (reg.type !== RegType.PTR_TO_BTF_ID || (reg.typeFlags & ~PTR_TRUSTED) !== 0) {
+      fail(env, EACCES, `R${regno} type=${regTypeStr(reg)} expected=ptr_, trusted_ptr_, rcu_ptr_`);
+    }
+    if (reg.range !== VmlinuxType.TASK_STRUCT) {
+      fail(env, EACCES, `R${regno} is of type ${VMLINUX_TYPE_NAMES[reg.range] ?? ''} but task_struct is expected`);
+    }
+    return;
   }
   if (arg === ArgType.PTR_TO_TIMER) {
     if (reg.type === RegType.PTR_TO_MAP_VALUE && reg.typeFlags === 0) return;

@@ -6,10 +6,10 @@ import type { Insn } from '../../isa/insn.js';
 import { PROG_TYPES, type ProgType } from '../../isa/program.js';
 import { helperName as disasmHelperName } from '../../isa/disasm.js';
 import { type VerifierEnv, VerifierError, Unsupported, EINVAL, EFAULT, verbose } from '../state/env.js';
-import { RegType, PTR_MAYBE_NULL, type BpfRegState } from '../state/reg.js';
+import { RegType, PTR_MAYBE_NULL, PTR_TRUSTED, VmlinuxType, type BpfRegState } from '../state/reg.js';
 import { markRegKnownZero, markRegNotInit, markRegUnknown, regBoundsSync } from '../state/scalar.js';
 import { checkRegArg, curRegs, RegArgType } from './regArg.js';
-import { checkForEachMapElemCall, checkLoopCall, checkUserRingbufDrainCall } from './callbacks.js';
+import { checkFindVmaCall, checkForEachMapElemCall, checkLoopCall, checkUserRingbufDrainCall } from './callbacks.js';
 import { initFuncState, setupFuncEntry } from './calls.js';
 import {
   BPF_FUNC_timer_cancel, BPF_FUNC_timer_init, BPF_FUNC_timer_set_callback, BPF_FUNC_timer_start, pushAsyncCb,
@@ -29,6 +29,8 @@ export const BPF_FUNC_get_smp_processor_id = 8;
 export const BPF_FUNC_loop = 181;
 export const BPF_FUNC_for_each_map_elem = 164;
 export const BPF_FUNC_user_ringbuf_drain = 209;
+export const BPF_FUNC_get_current_task_btf = 158;
+export const BPF_FUNC_find_vma = 180;
 const BPF_FUNC_MAX_ID = 212;
 
 /** nr_cpu_ids of the oracle machine (cpu/possible = 0-1). */
@@ -51,6 +53,11 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   }],
   [BPF_FUNC_for_each_map_elem, {
     ret: RetType.INTEGER, args: [ArgType.CONST_MAP_PTR, ArgType.PTR_TO_FUNC, ArgType.PTR_TO_STACK_OR_NULL, ArgType.ANYTHING], pktAccess: false,
+  }],
+  [BPF_FUNC_get_current_task_btf, { ret: RetType.TRUSTED_TASK, args: [], pktAccess: false }],
+  [BPF_FUNC_find_vma, {
+    ret: RetType.INTEGER, args: [ArgType.PTR_TO_TASK, ArgType.ANYTHING, ArgType.PTR_TO_FUNC, ArgType.PTR_TO_STACK_OR_NULL, ArgType.ANYTHING],
+    pktAccess: false,
   }],
   [BPF_FUNC_user_ringbuf_drain, {
     ret: RetType.INTEGER, args: [ArgType.CONST_MAP_PTR, ArgType.PTR_TO_FUNC, ArgType.PTR_TO_STACK_OR_NULL, ArgType.ANYTHING], pktAccess: false,
@@ -96,6 +103,7 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
   if (funcId === BPF_FUNC_loop) checkLoopCall(env, meta.subprogno, setupFuncEntry);
   if (funcId === BPF_FUNC_for_each_map_elem) checkForEachMapElemCall(env, meta.subprogno, setupFuncEntry);
   if (funcId === BPF_FUNC_user_ringbuf_drain) checkUserRingbufDrainCall(env, meta.subprogno, setupFuncEntry);
+  if (funcId === BPF_FUNC_find_vma) checkFindVmaCall(env, meta.subprogno, setupFuncEntry);
   if (funcId === BPF_FUNC_timer_set_callback) {
     // push_callback_call: the BTF check logs a mismatch, then the async branch
     btfCheckSubprogCall(env, meta.subprogno, curRegs(env));
@@ -109,6 +117,14 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn): void {
   }
   const r0 = regs[0] as BpfRegState;
   r0.subregDef = 0;
+  if (fn.ret === RetType.TRUSTED_TASK) {
+    // RET_PTR_TO_BTF_ID_TRUSTED of struct task_struct
+    markRegKnownZero(r0);
+    r0.type = RegType.PTR_TO_BTF_ID;
+    r0.typeFlags = PTR_TRUSTED;
+    r0.range = VmlinuxType.TASK_STRUCT;
+    return;
+  }
   if (fn.ret === RetType.PTR_TO_MAP_VALUE_OR_NULL) {
     markRegKnownZero(r0);
     if (!meta.map) {

@@ -1,7 +1,7 @@
 // Register text of the verifier log (kernel/bpf/log.c tnum_strn,
 // print_scalar_ranges, reg_type_str, print_reg_state). 6.18 prints no `_w`
 // write marks: `R0=scalar(...)`, `R1=ctx()`, `R10=fp0`, `R2=-8`, `R3=P5`.
-import { RegType, PTR_MAYBE_NULL, MEM_RDONLY, type BpfRegState } from '../state/reg.js';
+import { RegType, PTR_MAYBE_NULL, MEM_RDONLY, type BpfRegState, PTR_TRUSTED, VMLINUX_TYPE_NAMES } from '../state/reg.js';
 import type { MapSpec } from '../../isa/program.js';
 import { type Tnum, tnumIsConst, tnumIsUnknown } from '../state/tnum.js';
 import { toU64, toS64, U64_MAX, S64_MIN, S64_MAX, S32_MIN, S32_MAX, U32_MAX, BPF_ADD_CONST_ANY } from '../state/scalar.js';
@@ -57,7 +57,7 @@ export function regTypeStr(typeOrReg: RegType | BpfRegState, flags = 0): string 
   const typeFlags = typeof typeOrReg === 'object' ? typeOrReg.typeFlags : flags;
   let postfix = '';
   if (typeFlags & PTR_MAYBE_NULL) postfix = type === RegType.PTR_TO_BTF_ID ? 'or_null_' : '_or_null';
-  const prefix = typeFlags & MEM_RDONLY ? 'rdonly_' : '';
+  const prefix = (typeFlags & MEM_RDONLY ? 'rdonly_' : '') + (typeFlags & PTR_TRUSTED ? 'trusted_' : '');
   return `${prefix}${BASE_TYPE_STR[type]}${postfix}`;
 }
 
@@ -123,7 +123,7 @@ export function formatRegState(reg: BpfRegState, opts: RegFmtOpts = {}): string 
     if ((opts.stateFrameno ?? reg.frameno) !== reg.frameno) out += `[${reg.frameno}]`;
     if (tnumIsConst(reg.varOff)) return out + fmtSnum(reg.varOff.value + BigInt(reg.off));
   }
-  if (t === RegType.PTR_TO_BTF_ID) out += opts.btfTypeName ?? '';
+  if (t === RegType.PTR_TO_BTF_ID) out += opts.btfTypeName ?? VMLINUX_TYPE_NAMES[reg.range] ?? '';
   out += '(';
   let sep = '';
   const add = (s: string): void => {

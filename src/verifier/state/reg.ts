@@ -35,6 +35,14 @@ export enum RegType {
 // Type flags (enum bpf_type_flag), as in the kernel.
 export const PTR_MAYBE_NULL = 1 << 8;
 export const MEM_RDONLY = 1 << 9;
+export const PTR_TRUSTED = 1 << 20;
+
+/**
+ * The vmlinux BTF types a PTR_TO_BTF_ID can name in the model; the index is
+ * kept in `range`, which the kernel's union shares with btf_id.
+ */
+export const enum VmlinuxType { NONE = 0, TASK_STRUCT = 1, VM_AREA_STRUCT = 2 }
+export const VMLINUX_TYPE_NAMES: readonly string[] = ['', 'task_struct', 'vm_area_struct'];
 
 // Scalar id flags marking "this scalar = linked base + reg.off"; 6.18.y splits
 // them by the ALU width that created the delta (BPF_ADD_CONST64/32).
