@@ -150,9 +150,8 @@ function putCalleeReturn(sub: Emitter, v: number | undefined, b: Extract<Block, 
 class Renderer {
   /**
    * `exits` collects the caller frames' stacks at each early exit of a callee (null: not collected);
-   * `callback`: every exit returns r0 & 1 (a bpf_loop callback must return 0 or 1).
+   * `exitMask`: in a callback, early exits AND r0 with it (its return range is [0, mask]); null elsewhere.
    */
-  /** `exitMask`: in a callback, early exits AND r0 with it (its return range is [0, mask]); null elsewhere. */
   constructor(private em: Emitter, private acc: Acc, private exits: number[][][] | null = null, private exitMask: number | null = null) {}
 
   private pool(c: Ctx): number[] {
@@ -605,12 +604,7 @@ class Renderer {
     const rr = new Renderer(sub, newAcc(), exits, 1);
     rr.blocks(cc, b.body);
     const v = b.ret === null ? undefined : rr.src(cc, b.ret);
-    if (v === undefined) sub.put(mov64Imm(R0, b.retImm & 1));
-    else {
-      if (v !== R0) sub.put(mov64Reg(R0, v));
-      sub.put(alu64Imm('and', R0, 1));
-    }
-    sub.put(exit());
+    putCallbackExit(sub, v, b.retImm, 1);
     const nested = sub.funcs();
     this.em.put(mov64Imm(1, Math.max(1, b.nr)));
     this.em.loadFunc(2, sub.finish(), [{ linkage: 'static', params: 0 }, ...nested]);
@@ -637,12 +631,7 @@ class Renderer {
     rr.write(cc, 6, true);
     rr.blocks(cc, b.body);
     const v = b.ret === null ? undefined : rr.src(cc, b.ret);
-    if (v === undefined) sub.put(mov64Imm(R0, 0));
-    else {
-      if (v !== R0) sub.put(mov64Reg(R0, v));
-      sub.put(alu64Imm('and', R0, 0));
-    }
-    sub.put(exit());
+    putCallbackExit(sub, v, b.retImm, 0);
     const nested = sub.funcs();
     const timer = (): Insn[] => ldImm64(1, 0n, BPF_PSEUDO_MAP_IDX_VALUE);
     this.em.put(timer());
@@ -685,12 +674,7 @@ class Renderer {
     }
     rr.blocks(cc, b.body);
     const v = b.ret === null ? undefined : rr.src(cc, b.ret);
-    if (v === undefined) sub.put(mov64Imm(R0, b.retImm & 1));
-    else {
-      if (v !== R0) sub.put(mov64Reg(R0, v));
-      sub.put(alu64Imm('and', R0, 1));
-    }
-    sub.put(exit());
+    putCallbackExit(sub, v, b.retImm, 1);
     const nested = sub.funcs();
     if (kind === 'findVma') {
       this.em.put(call(HELPER_GET_CURRENT_TASK_BTF));
@@ -774,6 +758,16 @@ class Renderer {
       }
     }
   }
+}
+
+/** A callback's exit: r0 = v & mask (or retImm & mask without a source), inside its [0, mask] return range. */
+function putCallbackExit(sub: Emitter, v: number | undefined, retImm: number, mask: number): void {
+  if (v === undefined) sub.put(mov64Imm(R0, retImm & mask));
+  else {
+    if (v !== R0) sub.put(mov64Reg(R0, v));
+    sub.put(alu64Imm('and', R0, mask));
+  }
+  sub.put(exit());
 }
 
 /** Stack offset of a spill/fill: inside slot `slot`, aligned to `size`. */

@@ -9,10 +9,8 @@ import { programFromAsm } from '../../src/isa/programFile.js';
 import type { Program } from '../../src/isa/program.js';
 import { verifyProgram } from '../../src/verifier/verify.js';
 import { CopyHistory } from '../../src/history/copy.js';
-import { bpfAvailable } from '../../src/kernel/syscall.js';
-import { loadInKernel } from '../../src/kernel/oracle.js';
-import { normalizeMapLoads } from '../../src/verifier/check/mapAccess.js';
 import { liveProfile } from '../liveProfile.js';
+import { describeAgainstLiveKernel } from './liveKernel.js';
 
 const HEAD = `; map: arr array key=4 value=32 max=4
 ; funcs: static/0 static/0`;
@@ -155,7 +153,6 @@ cb: r0 = 2
 
 const program = (c: (typeof CASES)[number]): Program => programFromAsm(c.src, undefined, c.name);
 const model = (p: Program, logLevel: number) => verifyProgram(p, { history: new CopyHistory(), logLevel, profile: liveProfile() });
-const strip = (log: string, p: Program): string => normalizeMapLoads(log.replace(/^verification time \d+ usec\n/m, ''), p);
 
 describe('bpf_for_each_map_elem in the model', () => {
   test('the callback frame gets map, key, value and ctx, and returns to the callsite', () => {
@@ -188,18 +185,4 @@ describe('bpf_for_each_map_elem in the model', () => {
   });
 });
 
-const avail = bpfAvailable();
-describe.skipIf(!avail.ok)(`bpf_for_each_map_elem against the live kernel${avail.ok ? '' : ` (skipped: ${avail.reason})`}`, () => {
-  for (const c of CASES) {
-    for (const level of [1, 2, 4]) {
-      test(`${c.name}, log level ${level}`, () => {
-        const p = program(c);
-        const k = loadInKernel(p, { logLevel: level, keepLog: true });
-        const m = model(p, level);
-        expect([m.verdict, m.errno, m.error]).toEqual([k.verdict, k.errno, k.error]);
-        expect(strip(m.log ?? '', p)).toBe(strip(k.log ?? '', p));
-        expect([m.insns, m.total_states, m.peak_states]).toEqual([k.insns, k.total_states, k.peak_states]);
-      });
-    }
-  }
-});
+describeAgainstLiveKernel('callback helpers', CASES.map(program), model);

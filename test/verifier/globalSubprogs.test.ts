@@ -7,9 +7,8 @@ import { assemble } from '../../src/isa/asm.js';
 import { makeProgram, type ProgType, type Program } from '../../src/isa/program.js';
 import { verifyProgram } from '../../src/verifier/verify.js';
 import { CopyHistory } from '../../src/history/copy.js';
-import { bpfAvailable } from '../../src/kernel/syscall.js';
-import { loadInKernel } from '../../src/kernel/oracle.js';
 import { liveProfile } from '../liveProfile.js';
+import { describeAgainstLiveKernel } from './liveKernel.js';
 
 type Funcs = NonNullable<Program['funcs']>;
 const S = (params: number): Funcs[number] => ({ linkage: 'static', params });
@@ -165,7 +164,6 @@ const CASES: Array<{ name: string; src: string; funcs: Funcs; type?: ProgType }>
 
 const program = (c: (typeof CASES)[number]): Program => makeProgram(assemble(c.src), { name: c.name, funcs: c.funcs, progType: c.type ?? 'socket' });
 const model = (p: Program, logLevel: number) => verifyProgram(p, { history: new CopyHistory(), logLevel, profile: liveProfile() });
-const strip = (log: string): string => log.replace(/^verification time \d+ usec\n/m, '');
 
 describe('global subprograms in the model', () => {
   test('the call is assumed valid, the subprog is validated after main with unknown scalar args', () => {
@@ -201,18 +199,4 @@ describe('global subprograms in the model', () => {
   });
 });
 
-const avail = bpfAvailable();
-describe.skipIf(!avail.ok)(`global subprograms against the live kernel${avail.ok ? '' : ` (skipped: ${avail.reason})`}`, () => {
-  for (const c of CASES) {
-    for (const level of [1, 2, 4]) {
-      test(`${c.name}, log level ${level}`, () => {
-        const p = program(c);
-        const k = loadInKernel(p, { logLevel: level, keepLog: true });
-        const m = model(p, level);
-        expect([m.verdict, m.errno, m.error]).toEqual([k.verdict, k.errno, k.error]);
-        expect(strip(m.log ?? '')).toBe(strip(k.log ?? ''));
-        expect([m.insns, m.total_states, m.peak_states]).toEqual([k.insns, k.total_states, k.peak_states]);
-      });
-    }
-  }
-});
+describeAgainstLiveKernel('global subprograms', CASES.map(program), model);

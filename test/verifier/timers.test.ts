@@ -11,11 +11,9 @@ import { CopyHistory } from '../../src/history/copy.js';
 import { AuditedHistory } from '../../src/history/audited.js';
 import { SharedHistory } from '../../src/history/shared.js';
 import type { InsnHistory } from '../../src/history/history.js';
-import { bpfAvailable } from '../../src/kernel/syscall.js';
-import { loadInKernel } from '../../src/kernel/oracle.js';
-import { normalizeMapLoads } from '../../src/verifier/check/mapAccess.js';
 import { findProfile } from '../../src/verifier/profile/index.js';
 import { liveProfile } from '../liveProfile.js';
+import { describeAgainstLiveKernel } from './liveKernel.js';
 
 const ARRAY = '; map: tm array key=4 value=32 max=1 timer=8';
 /** r6 = r0 = the value of key 0 (null-checked) */
@@ -257,7 +255,6 @@ one: r0 = 1
 const program = (c: (typeof CASES)[number]): Program => programFromAsm(c.src, undefined, c.name);
 const model = (p: Program, logLevel: number, history: InsnHistory = new CopyHistory()) =>
   verifyProgram(p, { history, logLevel, profile: liveProfile() });
-const strip = (log: string, p: Program): string => normalizeMapLoads(log.replace(/^verification time \d+ usec\n/m, ''), p);
 const byName = (n: string): Program => program(CASES.find((c) => c.name.startsWith(n))!);
 
 describe('bpf_timer async callbacks in the model', () => {
@@ -306,18 +303,4 @@ describe('bpf_timer async callbacks in the model', () => {
   });
 });
 
-const avail = bpfAvailable();
-describe.skipIf(!avail.ok)(`bpf_timer callbacks against the live kernel${avail.ok ? '' : ` (skipped: ${avail.reason})`}`, () => {
-  for (const c of CASES) {
-    for (const level of [1, 2, 4]) {
-      test(`${c.name}, log level ${level}`, () => {
-        const p = program(c);
-        const k = loadInKernel(p, { logLevel: level, keepLog: true });
-        const m = model(p, level);
-        expect([m.verdict, m.errno, m.error]).toEqual([k.verdict, k.errno, k.error]);
-        expect(strip(m.log ?? '', p)).toBe(strip(k.log ?? '', p));
-        expect([m.insns, m.total_states, m.peak_states]).toEqual([k.insns, k.total_states, k.peak_states]);
-      });
-    }
-  }
-});
+describeAgainstLiveKernel('bpf_timer callbacks', CASES.map(program), model);
