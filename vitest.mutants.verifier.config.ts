@@ -1,0 +1,29 @@
+// Tests Stryker runs against each mutant of the precision and pruning code
+// (npm run mutants:verifier). A verifier mutant reaches both histories, so the
+// pair properties cannot see it: the oracle is the kernel, through results
+// recorded on real kernels (test/compare/fixtures, milliseconds per program,
+// run first) and the live-kernel comparisons of the verifier tests.
+import { defineConfig } from 'vitest/config';
+import { filesFirst } from './test/setup/sequencer.js';
+
+export default defineConfig({
+  test: {
+    include: ['test/compare/recordedKernels.test.ts', 'test/verifier/**/*.test.ts', 'test/conformance/**/*.test.ts'],
+    testTimeout: 60_000,
+    pool: 'forks',
+    globalSetup: ['test/setup/kernelProfile.ts'],
+    sequence: {
+      sequencer: filesFirst([
+        'test/compare/recordedKernels.test.ts',
+        'test/verifier/scc.test.ts',
+        'test/verifier/subprogs.test.ts',
+        'test/verifier/callbacks.test.ts',
+        'test/verifier/timers.test.ts',
+        'test/verifier/callbackHelpers.test.ts',
+        'test/verifier/globalSubprogs.test.ts',
+        'test/verifier/mapAccess.test.ts',
+        'test/verifier/packetAccess.test.ts',
+      ]),
+    },
+  },
+});
