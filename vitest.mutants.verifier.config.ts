@@ -2,19 +2,21 @@
 // (npm run mutants:verifier). A verifier mutant reaches both histories, so the
 // pair properties cannot see it: the oracle is the kernel, through results
 // recorded on real kernels (test/compare/fixtures, milliseconds per program,
-// run first) and the live-kernel comparisons of the verifier tests.
+// run first), the live-kernel comparisons of the verifier tests, and the
+// fault-catalog test (whose flags are part of this code).
 import { defineConfig } from 'vitest/config';
 import { filesFirst } from './test/setup/sequencer.js';
 
 export default defineConfig({
   test: {
-    include: ['test/compare/recordedKernels.test.ts', 'test/verifier/**/*.test.ts', 'test/conformance/**/*.test.ts'],
+    include: ['test/compare/recordedKernels.test.ts', 'test/properties/faults.test.ts', 'test/verifier/**/*.test.ts', 'test/conformance/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['test/setup/kernelProfile.ts'],
     sequence: {
       sequencer: filesFirst([
         'test/compare/recordedKernels.test.ts',
+        'test/properties/faults.test.ts',
         'test/verifier/scc.test.ts',
         'test/verifier/subprogs.test.ts',
         'test/verifier/callbacks.test.ts',
