@@ -2,7 +2,8 @@
 // profile (fixtures/generated@PROFILE.json: the live kernel or the VM oracle),
 // so every profile stays checked on machines that run another kernel: every
 // generated program must give the recorded verdict, errno, statistics and the
-// very same level-2 log. These also serve the mutation runs of the precision
+// very same level-2 log (and level-1 log, where recorded: what level 2 alone
+// prints must stay out of it). These also serve the mutation runs of the precision
 // and pruning code (vitest.mutants.verifier.config.ts): a mutant that changes
 // a mark_precise line or a state count fails here in milliseconds.
 import { createHash } from 'node:crypto';
@@ -18,6 +19,8 @@ import { normalizeMapLoads } from '../../src/verifier/check/mapAccess.js';
 interface Recorded {
   name: string; verdict: string; errno: number; insns: number; total_states: number; peak_states: number;
   max_states_per_insn: number; logSha256: string;
+  /** The level-1 log, where the fixture recorded it. */
+  log1Sha256?: string;
 }
 interface Fixture { kernel: { release: string; profile: string }; seed: number; count: number; programs: Recorded[] }
 
@@ -56,6 +59,10 @@ for (const file of fixtures) {
             name: p.name, verdict: r.verdict, errno: r.errno, insns: r.insns, total_states: r.total_states,
             peak_states: r.peak_states, max_states_per_insn: r.max_states_per_insn, logSha256: sha(strip(normalizeMapLoads(r.log ?? '', p))),
           };
+          if (want?.log1Sha256 !== undefined) {
+            const r1 = verifyProgram(p, { history: new CopyHistory(), logLevel: 1, ...(profile ? { profile } : {}) });
+            Object.assign(got, { log1Sha256: sha(strip(normalizeMapLoads(r1.log ?? '', p))) });
+          }
           expect(got).toEqual(want);
         }
       });
