@@ -7,31 +7,22 @@
 import { defineConfig } from 'vitest/config';
 import { filesFirst } from './test/setup/sequencer.js';
 
+// Model-vs-kernel tests only: the scalar, ALU and branch property tests
+// (test/verifier/scalar*, alu, branch*, tnum, cfg*) do not reach this code
+// and would cost ~20 s per surviving mutant. Fastest first, conformance last.
+const firstTests = [
+  'test/compare/recordedKernels.test.ts',
+  'test/properties/faults.test.ts',
+  ...['scc', 'subprogs', 'callbacks', 'timers', 'callbackHelpers', 'globalSubprogs', 'mapAccess', 'logLevels', 'liveRegs']
+    .map((f) => `test/verifier/${f}.test.ts`),
+];
+
 export default defineConfig({
   test: {
-    // Model-vs-kernel tests only: the scalar, ALU and branch property tests
-    // (test/verifier/scalar*, alu, branch*, tnum, cfg*) do not reach this code
-    // and would cost ~20 s per surviving mutant.
-    include: [
-      'test/compare/recordedKernels.test.ts', 'test/properties/faults.test.ts', 'test/conformance/**/*.test.ts',
-      ...['scc', 'subprogs', 'callbacks', 'timers', 'callbackHelpers', 'globalSubprogs', 'mapAccess', 'logLevels', 'liveRegs']
-        .map((f) => `test/verifier/${f}.test.ts`),
-    ],
+    include: [...firstTests, 'test/conformance/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['test/setup/kernelProfile.ts'],
-    sequence: {
-      sequencer: filesFirst([
-        'test/compare/recordedKernels.test.ts',
-        'test/properties/faults.test.ts',
-        'test/verifier/scc.test.ts',
-        'test/verifier/subprogs.test.ts',
-        'test/verifier/callbacks.test.ts',
-        'test/verifier/timers.test.ts',
-        'test/verifier/callbackHelpers.test.ts',
-        'test/verifier/globalSubprogs.test.ts',
-        'test/verifier/mapAccess.test.ts',
-      ]),
-    },
+    sequence: { sequencer: filesFirst(firstTests) },
   },
 });
