@@ -147,8 +147,9 @@ export function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, 
     verbose(env, `mark_precise: frame${bt.frame}: regs=${fmtRegMask(btRegMask(bt))} stack=${fmtStackMask(btStackMask(bt))} before ${idx}: ${disasmInsn(env.insns, idx)}\n`);
   }
   const faults = env.opts.faults;
-  const linkedHist = faults['bt-skip-linked-regs'] ? null : hist;
-  btSyncLinkedRegs(bt, linkedHist);
+  // Most entries carry no linked registers: test that once, not on both syncs.
+  const linkedHist = hist !== null && hist.linkedRegs !== 0n && !faults['bt-skip-linked-regs'] ? hist : null;
+  if (linkedHist) btSyncLinkedRegs(bt, linkedHist);
 
   if (cls === BPF_ALU || cls === BPF_ALU64) {
     if (!btIsReg(bt, dreg)) return 0;
@@ -231,7 +232,7 @@ export function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, 
     btClearReg(bt, dreg);
     if (mode === BPF_IND || mode === BPF_ABS) return ENOTSUPP;
   }
-  btSyncLinkedRegs(bt, linkedHist);
+  if (linkedHist) btSyncLinkedRegs(bt, linkedHist);
   return 0;
 }
 
