@@ -10,7 +10,7 @@ import type { Insn } from '../../isa/insn.js';
 import { disasmInsn } from '../../isa/disasm.js';
 import {
   INSN_F_STACK_ACCESS, INSN_F_SPI_SHIFT, INSN_F_SPI_MASK, INSN_F_FRAMENO_MASK,
-  INSN_F_SRC_REG_STACK, INSN_F_DST_REG_STACK, type HistEntry, type HistCursor,
+  INSN_F_SRC_REG_STACK, INSN_F_DST_REG_STACK, type HistEntry,
 } from '../../history/history.js';
 import { type VerifierEnv, VerifierError, EFAULT, ENOTSUPP, verbose, logLevel2 } from '../state/env.js';
 import { RegType, REG_LIVE_READ, type BpfRegState } from '../state/reg.js';
@@ -236,6 +236,98 @@ export function backtrackInsn(env: VerifierEnv, idx: number, subseqIdx: number, 
   return 0;
 }
 
+// What backtrack_insn does with an insn, decoded once per program: the common
+// steps then skip the opcode decode and the general path (backtrackInsn).
+const BT_GENERAL = 0, BT_NOP = 1, BT_CLEAR_DST = 2, BT_MOV_X = 3, BT_ALU_X = 4, BT_LDX = 5, BT_STX = 6, BT_ST = 7, BT_JMP_X = 8;
+
+function btKindOf(insn: Insn): number {
+  const code = insn.code;
+  if (code === 0) return BT_NOP;
+  const cls = opClass(code);
+  if (cls === BPF_ALU || cls === BPF_ALU64) {
+    const op = opAlu(code);
+    if (op === BPF_END || op === BPF_NEG) return BT_NOP;
+    const x = opSrc(code) === BPF_X && insn.src !== BPF_REG_FP;
+    if (op === BPF_MOV) return x ? BT_MOV_X : BT_CLEAR_DST;
+    return x ? BT_ALU_X : BT_NOP;
+  }
+  if (cls === BPF_LDX || isAtomicLoadInsn(insn)) return BT_LDX;
+  if (cls === BPF_STX) return BT_STX;
+  if (cls === BPF_ST) return BT_ST;
+  if (cls === BPF_JMP || cls === BPF_JMP32) {
+    const jop = opJmp(code);
+    if (jop === BPF_CALL || jop === BPF_EXIT) return BT_GENERAL;
+    return opSrc(code) === BPF_X ? BT_JMP_X : BT_NOP;
+  }
+  if (cls === BPF_LD) {
+    const mode = opMode(code);
+    return mode === BPF_IND || mode === BPF_ABS ? BT_GENERAL : BT_CLEAR_DST;
+  }
+  return BT_GENERAL;
+}
+
+function btKinds(insns: readonly Insn[]): Uint8Array {
+  const out = new Uint8Array(insns.length);
+  for (let i = 0; i < insns.length; i++) out[i] = btKindOf(insns[i] as Insn);
+  return out;
+}
+
+/**
+ * backtrack_insn for the decoded common kinds, when there is no log to print,
+ * no linked registers on the entry and no backtrack fault: -1 means "take the
+ * general path".
+ */
+function backtrackFast(kind: number, insn: Insn, hist: HistEntry | null, bt: BacktrackState): number {
+  const fr = bt.frame;
+  const mask = bt.regMasks[fr] as number;
+  const d = 1 << insn.dst;
+  switch (kind) {
+    case BT_NOP:
+      return 0;
+    case BT_CLEAR_DST:
+      if (mask & d) bt.regMasks[fr] = mask & ~d;
+      return 0;
+    case BT_MOV_X:
+      if (mask & d) bt.regMasks[fr] = (mask & ~d) | (1 << insn.src);
+      return 0;
+    case BT_ALU_X:
+      if (mask & d) bt.regMasks[fr] = mask | (1 << insn.src);
+      return 0;
+    case BT_LDX:
+      if (!(mask & d)) return 0;
+      bt.regMasks[fr] = mask & ~d;
+      if (hist && hist.flags & INSN_F_STACK_ACCESS) btSetFrameSlot(bt, hist.flags & INSN_F_FRAMENO_MASK, (hist.flags >> INSN_F_SPI_SHIFT) & INSN_F_SPI_MASK);
+      return 0;
+    case BT_STX:
+    case BT_ST: {
+      if (mask & d) return ENOTSUPP;
+      if (!hist || !(hist.flags & INSN_F_STACK_ACCESS)) return 0;
+      const spi = (hist.flags >> INSN_F_SPI_SHIFT) & INSN_F_SPI_MASK;
+      const sfr = hist.flags & INSN_F_FRAMENO_MASK;
+      if (!btIsFrameSlot(bt, sfr, spi)) return 0;
+      btClearFrameSlot(bt, sfr, spi);
+      if (kind === BT_STX) bt.regMasks[fr] = mask | (1 << insn.src);
+      return 0;
+    }
+    case BT_JMP_X: {
+      const sm = 1 << insn.src;
+      if (!(mask & (d | sm))) return 0;
+      let m = mask;
+      if (!hist || !(hist.flags & INSN_F_SRC_REG_STACK)) m |= sm;
+      if (!hist || !(hist.flags & INSN_F_DST_REG_STACK)) m |= d;
+      bt.regMasks[fr] = m;
+      return 0;
+    }
+    default:
+      return -1;
+  }
+}
+
+const hasBtFault = (env: VerifierEnv): boolean => {
+  const f = env.opts.faults;
+  return !!(f['bt-drop-stack-slot'] || f['bt-drop-src-reg'] || f['bt-skip-linked-regs']);
+};
+
 const isSpilledReg = (s: BpfStackState): boolean => s.slotType[BPF_REG_SIZE - 1] === SlotType.STACK_SPILL;
 const isSpilledScalarReg = (s: BpfStackState): boolean => isSpilledReg(s) && s.spilledPtr.type === RegType.SCALAR_VALUE;
 
@@ -277,38 +369,6 @@ export function markAllScalarsImprecise(st: BpfVerifierState): void {
   }
 }
 
-/** Walk position in one state's history: `cnt` entries not yet consumed. */
-interface HistWalk { cursor: HistCursor; cnt: number; top: HistEntry | null; topCnt: number }
-
-/**
- * The last unconsumed entry, cursor.at(cnt - 1) (cnt > 0). The walk asks for it
- * on every step; it is read from the cursor once per cnt.
- */
-function histTop(hist: HistWalk): HistEntry {
-  if (hist.topCnt !== hist.cnt) {
-    hist.top = hist.cursor.at(hist.cnt - 1);
-    hist.topCnt = hist.cnt;
-  }
-  return hist.top as HistEntry;
-}
-
-/** get_prev_insn_idx: returns -1 (ENOENT) when the state's instructions are exhausted. */
-function getPrevInsnIdx(st: BpfVerifierState, i: number, hist: HistWalk): number {
-  const cnt = hist.cnt;
-  if (i === st.firstInsnIdx) {
-    if (cnt === 0) return -1;
-    if (cnt === 1 && histTop(hist).idx === i) return -1;
-  }
-  if (cnt) {
-    const top = histTop(hist);
-    if (top.idx === i) {
-      hist.cnt--;
-      return top.prevIdx;
-    }
-  }
-  return i - 1;
-}
-
 /**
  * __mark_chain_precision. `regno` >= 0 seeds the backtrack state with that
  * register; otherwise env.bt must already hold the masks. Returns whether any
@@ -331,10 +391,11 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
     btSetReg(bt, regno);
   }
   if (btEmpty(bt)) return false;
+  const kinds = bt.kinds ?? (bt.kinds = btKinds(env.insns));
+  const fast = !logLevel2(env) && !hasBtFault(env);
 
   for (;;) {
     const cursor = env.hist.cursor(st, lastIdx);
-    const hist: HistWalk = { cursor, cnt: cursor.count, top: null, topCnt: -1 };
     if (logLevel2(env)) verbose(env, `mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseqIdx} \n`);
     if (lastIdx < 0) {
       const f0 = st.frame[0] as BpfFuncState;
@@ -353,22 +414,34 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
       }
       bug(env, `backtracking func entry subprog ${f0.subprogno} reg_mask ${btRegMask(bt).toString(16)} stack_mask ${btStackMask(bt).toString(16)}`);
     }
+    // The hottest loop: get_prev_insn_idx is inlined, with the unconsumed
+    // entry count and the top entry in locals.
+    const first = st.firstInsnIdx;
+    let cnt = cursor.count;
+    let top: HistEntry | null = cnt > 0 ? cursor.at(cnt - 1) : null;
     for (let i = lastIdx; ;) {
-      let err = 0;
       if (skipFirst) skipFirst = false;
       else {
-        const top = hist.cnt > 0 ? histTop(hist) : null;
-        const entry = top && top.idx === i ? top : null;
-        err = backtrackInsn(env, i, subseqIdx, entry, bt);
-      }
-      if (err === ENOTSUPP) {
-        markAllScalarsPrecise(env, starting);
-        btReset(bt);
-        return changed;
+        const entry = top !== null && top.idx === i ? top : null;
+        let err = fast && (entry === null || entry.linkedRegs === 0n) ? backtrackFast(kinds[i] as number, env.insns[i] as Insn, entry, bt) : -1;
+        if (err < 0) err = backtrackInsn(env, i, subseqIdx, entry, bt);
+        if (err === ENOTSUPP) {
+          markAllScalarsPrecise(env, starting);
+          btReset(bt);
+          return changed;
+        }
       }
       if (btEmpty(bt)) return changed;
       subseqIdx = i;
-      i = getPrevInsnIdx(st, i, hist);
+      if (top !== null && top.idx === i) {
+        if (cnt === 1 && i === first) break;
+        cnt--;
+        i = top.prevIdx;
+        top = cnt > 0 ? cursor.at(cnt - 1) : null;
+      } else {
+        if (cnt === 0 && i === first) break;
+        i--;
+      }
       if (i === -1) break;
       if (i >= env.insns.length) bug(env, `backtracking idx ${i}`);
     }

@@ -11,6 +11,8 @@ export interface BacktrackState {
   /** 64-slot stack masks as u32 halves (slots 0-31, 32-63): bigint ops allocate on the hottest loop. */
   stackLo: number[];
   stackHi: number[];
+  /** Per-insn backtrack kind (precision/backtrack.ts btKinds), decoded on the first walk. */
+  kinds: Uint8Array | null;
 }
 
 export const newBacktrackState = (): BacktrackState => ({
@@ -18,6 +20,7 @@ export const newBacktrackState = (): BacktrackState => ({
   regMasks: new Array<number>(MAX_CALL_FRAMES).fill(0),
   stackLo: new Array<number>(MAX_CALL_FRAMES).fill(0),
   stackHi: new Array<number>(MAX_CALL_FRAMES).fill(0),
+  kinds: null,
 });
 
 // Stack liveness (liveness.c): one instance per call chain.
