@@ -266,9 +266,13 @@ function btKindOf(insn: Insn): number {
   return BT_GENERAL;
 }
 
-function btKinds(insns: readonly Insn[]): Uint8Array {
-  const out = new Uint8Array(insns.length);
-  for (let i = 0; i < insns.length; i++) out[i] = btKindOf(insns[i] as Insn);
+/** Per insn: kind | dst << 8 | src << 12, so a fast step reads one word, not the insn. */
+function btKinds(insns: readonly Insn[]): Int32Array {
+  const out = new Int32Array(insns.length);
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i] as Insn;
+    out[i] = btKindOf(insn) | ((insn.dst & 0xf) << 8) | ((insn.src & 0xf) << 12);
+  }
   return out;
 }
 
@@ -277,10 +281,11 @@ function btKinds(insns: readonly Insn[]): Uint8Array {
  * no linked registers on the entry and no backtrack fault: -1 means "take the
  * general path".
  */
-function backtrackFast(kind: number, insn: Insn, hist: HistEntry | null, bt: BacktrackState): number {
+function backtrackFast(word: number, hist: HistEntry | null, bt: BacktrackState): number {
   const fr = bt.frame;
   const mask = bt.regMasks[fr] as number;
-  const d = 1 << insn.dst;
+  const d = 1 << ((word >> 8) & 0xf);
+  const kind = word & 0xff;
   switch (kind) {
     case BT_NOP:
       return 0;
@@ -288,10 +293,10 @@ function backtrackFast(kind: number, insn: Insn, hist: HistEntry | null, bt: Bac
       if (mask & d) bt.regMasks[fr] = mask & ~d;
       return 0;
     case BT_MOV_X:
-      if (mask & d) bt.regMasks[fr] = (mask & ~d) | (1 << insn.src);
+      if (mask & d) bt.regMasks[fr] = (mask & ~d) | (1 << (word >> 12));
       return 0;
     case BT_ALU_X:
-      if (mask & d) bt.regMasks[fr] = mask | (1 << insn.src);
+      if (mask & d) bt.regMasks[fr] = mask | (1 << (word >> 12));
       return 0;
     case BT_LDX:
       if (!(mask & d)) return 0;
@@ -306,11 +311,11 @@ function backtrackFast(kind: number, insn: Insn, hist: HistEntry | null, bt: Bac
       const sfr = hist.flags & INSN_F_FRAMENO_MASK;
       if (!btIsFrameSlot(bt, sfr, spi)) return 0;
       btClearFrameSlot(bt, sfr, spi);
-      if (kind === BT_STX) bt.regMasks[fr] = mask | (1 << insn.src);
+      if (kind === BT_STX) bt.regMasks[fr] = mask | (1 << (word >> 12));
       return 0;
     }
     case BT_JMP_X: {
-      const sm = 1 << insn.src;
+      const sm = 1 << (word >> 12);
       if (!(mask & (d | sm))) return 0;
       let m = mask;
       if (!hist || !(hist.flags & INSN_F_SRC_REG_STACK)) m |= sm;
@@ -423,7 +428,7 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
       if (skipFirst) skipFirst = false;
       else {
         const entry = top !== null && top.idx === i ? top : null;
-        let err = fast && (entry === null || entry.linkedRegs === 0n) ? backtrackFast(kinds[i] as number, env.insns[i] as Insn, entry, bt) : -1;
+        let err = fast && (entry === null || entry.linkedRegs === 0n) ? backtrackFast(kinds[i] as number, entry, bt) : -1;
         if (err < 0) err = backtrackInsn(env, i, subseqIdx, entry, bt);
         if (err === ENOTSUPP) {
           markAllScalarsPrecise(env, starting);
@@ -431,7 +436,7 @@ export function markChainPrecisionFrom(env: VerifierEnv, starting: BpfVerifierSt
           return changed;
         }
       }
-      if (btEmpty(bt)) return changed;
+      if (bt.frame === 0 ? !(bt.regMasks[0] || bt.stackLo[0] || bt.stackHi[0]) : btEmpty(bt)) return changed;
       subseqIdx = i;
       if (top !== null && top.idx === i) {
         if (cnt === 1 && i === first) break;

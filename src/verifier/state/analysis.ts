@@ -12,7 +12,7 @@ export interface BacktrackState {
   stackLo: number[];
   stackHi: number[];
   /** Per-insn backtrack kind (precision/backtrack.ts btKinds), decoded on the first walk. */
-  kinds: Uint8Array | null;
+  kinds: Int32Array | null;
 }
 
 export const newBacktrackState = (): BacktrackState => ({
