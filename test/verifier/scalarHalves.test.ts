@@ -8,6 +8,7 @@ import {
   hi32s, lo32, lo32s, makeScalarUnknown, markReg32Known, regBoundOffset, regDeduceMixedBounds, setBoundsSwitches, setRegKnown,
   toS64, toU64, updateReg64Bounds, S64_MAX, U64_MAX,
 } from '../../src/verifier/state/scalar.js';
+import { join64, split, splitHi, splitLo } from '../../src/verifier/state/halves.js';
 import { tnumAdd, tnumAnd, tnumConstSubreg, tnumIn, tnumIntersect, tnumRange, tnumStep, tnumSubregIsConst } from '../../src/verifier/state/tnum.js';
 
 const TWO64 = 1n << 64n;
@@ -240,5 +241,25 @@ describe('tnumAnd fast path', () => {
       const v = a.value & b.value;
       expect(tnumAnd(a, b)).toEqual({ value: v, mask: (a.value | a.mask) & (b.value | b.mask) & ~v });
     }), { numRuns: 30000, seed: 36 });
+  });
+});
+
+describe('split and join64 (halves.ts)', () => {
+  const big = fc.oneof(
+    fc.bigInt({ min: -SIGN64, max: TWO64 - 1n }),
+    fc.bigInt({ min: -SIGN64, max: -SIGN64 + 4096n }),
+    fc.bigInt({ min: TWO64 - 4096n, max: TWO64 - 1n }),
+    fc.bigInt({ min: -(1n << 54n), max: 1n << 54n }),
+  );
+  it('split gives the two-complement u32 halves of any s64 or u64', () => {
+    fc.assert(fc.property(big, (x) => {
+      split(x);
+      expect([splitHi, splitLo]).toEqual([Number((x >> 32n) & LO32), Number(x & LO32)]);
+    }), { numRuns: 3000 });
+  });
+  it('join64 is the u64 of two u32 halves', () => {
+    fc.assert(fc.property(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), (hi, lo) => {
+      expect(join64(hi, lo)).toBe((BigInt(hi) << 32n) | BigInt(lo));
+    }), { numRuns: 3000 });
   });
 });
