@@ -44,7 +44,7 @@ function newEnv(prog: Program, opts: VerifierOptions, log: VLog): VerifierEnv {
     prog, insns: prog.insns, aux: [], subprogs: { info: [], count: 0 }, postorder: [], opts, hist, log,
     testStateFreq: opts.testStateFreq ?? (prog.flags & BPF_F_TEST_STATE_FREQ) !== 0,
     bpfCapable: true, allowPtrLeaks: true, allowUninitStack: true,
-    curState: st, head: null, stackSize: 0, explored: [], freeList: [], stateListOf: new Map(),
+    curState: st, head: null, stackSize: 0, explored: [], freeList: [], listedStates: [],
     insnIdx: 0, prevInsnIdx: -1, insnProcessed: 0, prevInsnProcessed: 0, jmpsProcessed: 0, prevJmpsProcessed: 0,
     totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, exploredStatesSize: 0, freeListSize: 0, numBackedges: 0, longestMarkReadWalk: 0,
     idGen: 0, curHistEnt: false, doPrintState: false, scratchedRegs: 0, scratchedStack: 0n, prevLogPos: 0, prevInsnPrintPos: 0,
@@ -87,7 +87,8 @@ function freeStates(env: VerifierEnv): void {
   env.stackSize = 0;
   env.explored = [];
   env.freeList = [];
-  env.stateListOf.clear();
+  for (const st of env.listedStates) st.listNode = null;
+  env.listedStates = [];
   env.sccVisits.clear();
 }
 

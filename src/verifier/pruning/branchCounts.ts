@@ -11,7 +11,7 @@ export function maybeFreeVerifierState(env: VerifierEnv, sl: BpfVerifierStateLis
   if (!sl.inFreeList || sl.state.branches !== 0 || incompleteReadMarks(env, sl.state)) return;
   const i = env.freeList.indexOf(sl);
   if (i >= 0) env.freeList.splice(i, 1);
-  env.stateListOf.delete(sl.state);
+  sl.state.listNode = null;
   env.hist.release(sl.state, env.insnIdx);
   env.freeListSize--;
 }

@@ -409,7 +409,8 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): boolean {
   }
   maybeEnterScc(env, nw);
   const sl: BpfVerifierStateList = { state: nw, missCnt: 0, hitCnt: 0, inFreeList: false };
-  env.stateListOf.set(nw, sl);
+  nw.listNode = sl;
+  env.listedStates.push(nw);
   env.checkpoints.push(nw);
   env.hist.seal(nw, 'checkpoint', insnIdx);
   cur.parent = nw;
@@ -444,7 +445,7 @@ function evictCounted(env: VerifierEnv, sl: BpfVerifierStateList): void {
   const done = !!(((sl.state.frame[0] as BpfFuncState).regs[0] as BpfRegState).live & REG_LIVE_DONE);
   if (done && !sl.state.usedAsLoopEntry) {
     if (sl.state.branches) verbose(env, `verifier bug: live_done but branches_to_explore ${sl.state.branches}\n`);
-    env.stateListOf.delete(sl.state);
+    sl.state.listNode = null;
     env.hist.release(sl.state, env.insnIdx);
     env.peakStates--;
     return;

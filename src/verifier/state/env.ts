@@ -86,8 +86,8 @@ export interface VerifierEnv {
   /** explored_states hash buckets, index ((idx ^ callsite) >>> 0) % len. */
   explored: BpfVerifierStateList[][];
   freeList: BpfVerifierStateList[];
-  /** container_of(state, struct bpf_verifier_state_list, state) */
-  stateListOf: Map<BpfVerifierState, BpfVerifierStateList>;
+  /** States given a list node (BpfVerifierState.listNode) since the last free_states. */
+  listedStates: BpfVerifierState[];
 
   insnIdx: number;
   prevInsnIdx: number;

@@ -209,6 +209,7 @@ export const newVerifierState = (hist: HistSlot): BpfVerifierState => ({
   usedAsLoopEntry: false,
   id: ++stateIds,
   hist,
+  listNode: null,
 });
 
 /** copy_verifier_state without the history part (the caller routes history through the seam). */

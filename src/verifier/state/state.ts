@@ -64,6 +64,12 @@ export interface BpfVerifierState {
   id: number;
   /** Instruction history, owned by the history implementation. */
   hist: HistSlot;
+  /**
+   * container_of(state, struct bpf_verifier_state_list, state): the explored
+   * list node holding this checkpoint (an env.ts BpfVerifierStateList), null
+   * for states that are not in a list. Never copied by copy_verifier_state.
+   */
+  listNode: object | null;
 }
 
 // 1n << BigInt(spi) for the 64 slots of a frame, built once: stack masks are

@@ -56,6 +56,6 @@ export function popStack(env: VerifierEnv, popLog: boolean): { insnIdx: number; 
 
 /** The state list node that holds checkpoint `st`, if any. */
 export function stateListOf(env: VerifierEnv, st: BpfVerifierState): BpfVerifierStateList | null {
-  return env.stateListOf.get(st) ?? null;
+  return st.listNode as BpfVerifierStateList | null;
 }
 
