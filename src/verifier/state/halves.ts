@@ -4,7 +4,8 @@
 // module-level scratch variables (splitHi/splitLo, ixVHi...), read right after
 // the call; one verification runs at a time per thread.
 import type { BpfRegState, Tnum } from './reg.js';
-import { U64_MASK } from './tnum.js';
+
+const U64_MASK = (1n << 64n) - 1n;
 
 const TWO32 = 4294967296;
 const MAX_SAFE = 9007199254740991;

@@ -2,6 +2,7 @@
 // unknown (mask bit set). All values are u64 bigints in [0, 2^64).
 // Functions never mutate their arguments; they return fresh objects.
 import type { Tnum } from './reg.js';
+import { join64, split, splitHi, splitLo } from './halves.js';
 
 export type { Tnum };
 
@@ -82,12 +83,23 @@ export function tnumAdd(a: Tnum, b: Tnum): Tnum {
     const mu = ((((smN + svN) ^ svN) | am | bm) >>> 0);
     return { value: BigInt((svN & ~mu) >>> 0), mask: BigInt(mu) };
   }
-  const sm = u64(a.mask + b.mask);
-  const sv = u64(a.value + b.value);
-  const sigma = u64(sm + sv);
-  const chi = sigma ^ sv;
-  const mu = chi | a.mask | b.mask;
-  return { value: sv & ~mu, mask: mu };
+  // Otherwise on u32 halves with carries: bigint temporaries allocate.
+  split(a.value);
+  const avH = splitHi, avL = splitLo;
+  split(a.mask);
+  const amH = splitHi, amL = splitLo;
+  split(b.value);
+  const bvH = splitHi, bvL = splitLo;
+  split(b.mask);
+  const bmH = splitHi, bmL = splitLo;
+  const smLs = amL + bmL;
+  const smL = smLs >>> 0, smH = (amH + bmH + (smLs > 0xffffffff ? 1 : 0)) >>> 0;
+  const svLs = avL + bvL;
+  const svL = svLs >>> 0, svH = (avH + bvH + (svLs > 0xffffffff ? 1 : 0)) >>> 0;
+  const sgLs = smL + svL;
+  const sgL = sgLs >>> 0, sgH = (smH + svH + (sgLs > 0xffffffff ? 1 : 0)) >>> 0;
+  const muL = ((sgL ^ svL) | amL | bmL) >>> 0, muH = ((sgH ^ svH) | amH | bmH) >>> 0;
+  return { value: join64((svH & ~muH) >>> 0, (svL & ~muL) >>> 0), mask: join64(muH, muL) };
 }
 
 export function tnumSub(a: Tnum, b: Tnum): Tnum {
