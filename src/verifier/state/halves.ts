@@ -7,7 +7,6 @@ import type { BpfRegState, Tnum } from './reg.js';
 
 const U64_MASK = (1n << 64n) - 1n;
 
-const TWO32 = 4294967296;
 // One u64 seen as two u32 halves, in host byte order.
 const scratch64 = new BigUint64Array(1);
 const scratch32 = new Uint32Array(scratch64.buffer);
@@ -29,10 +28,8 @@ export function split(x: bigint): void {
   splitHi = scratch32[HI] as number;
 }
 
-/** u64 from two u32 halves, with one bigint allocation when the value is below 2^53. */
+/** u64 from two u32 halves: one bigint allocation (none for U64_MAX), read back through the view. */
 export function join64(hi: number, lo: number): bigint {
-  if (hi === 0) return BigInt(lo);
-  if (hi < 0x200000) return BigInt(hi * TWO32 + lo);
   if (hi === 0xffffffff && lo === 0xffffffff) return U64_MASK;
   scratch32[LO] = lo;
   scratch32[HI] = hi;
